@@ -1,0 +1,1 @@
+//! One module per experiment: a config with serde defaults, `run(config) -> Report`.

@@ -1,0 +1,67 @@
+//! Objectives: anything with a loss, and the tractable landscapes.
+//!
+//! One capability trait per derivative order (value, gradient, Hessian), so
+//! each algorithm states exactly what it needs in its `where` clause. The
+//! landscapes here have analytic derivatives (checked against finite
+//! differences in `tests/landscape_derivatives.rs`) and known critical
+//! points, which the escape experiments and the theory read.
+//!
+//! Vectors are `&[f64]` slices so hot loops allocate nothing; the Hessian is
+//! written into a caller-owned `nalgebra::DMatrix`.
+
+pub mod double_well;
+
+pub use double_well::DoubleWell;
+
+use nalgebra::DMatrix;
+
+/// A loss on `R^dim`.
+pub trait Objective: Sync + Send {
+    /// Dimension of the parameter space.
+    fn dim(&self) -> usize;
+    /// The loss at `x` (`x.len() == self.dim()`).
+    fn value(&self, x: &[f64]) -> f64;
+}
+
+/// An objective with an analytic gradient.
+pub trait Gradient: Objective {
+    /// Writes the gradient at `x` into `grad` (both of length `dim`).
+    fn gradient(&self, x: &[f64], grad: &mut [f64]);
+}
+
+/// An objective with an analytic Hessian.
+pub trait Hessian: Gradient {
+    /// Writes the Hessian at `x` into `hess` (a `dim x dim` matrix).
+    fn hessian(&self, x: &[f64], hess: &mut DMatrix<f64>);
+}
+
+/// The kind of a critical point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CriticalKind {
+    /// A local minimum (Hessian positive definite).
+    Minimum,
+    /// An index-1 saddle (one negative Hessian eigenvalue): a transition state.
+    Saddle,
+}
+
+/// A known critical point of a landscape.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CriticalPoint {
+    /// Its location.
+    pub x: Vec<f64>,
+    /// Minimum or saddle.
+    pub kind: CriticalKind,
+}
+
+/// A tractable landscape: analytic derivatives plus its known critical points.
+///
+/// Minima and saddles are listed in increasing order of the first coordinate;
+/// for the multi-well landscapes saddle `i` separates minima `i` and `i + 1`.
+pub trait Landscape: Hessian + std::fmt::Debug {
+    /// Short name, as used on the command line.
+    fn name(&self) -> &'static str;
+    /// Local minima, ordered by first coordinate.
+    fn minima(&self) -> Vec<Vec<f64>>;
+    /// Index-1 saddles between consecutive minima, ordered by first coordinate.
+    fn saddles(&self) -> Vec<Vec<f64>>;
+}

@@ -1,0 +1,22 @@
+//! perturbo: a workbench for perturbation-driven optimization.
+//!
+//! Three layers (see `DESIGN.md` in the repository): objectives
+//! ([`landscape`]), dynamics ([`noise`], [`sde`]), and measurements and theory
+//! ([`measure`], [`theory`]); [`experiments`] ties them into the runs behind
+//! the `perturbo` command line and its figures, drawn by [`plot`].
+#![deny(clippy::float_cmp)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod experiments;
+pub mod io;
+pub mod landscape;
+pub mod measure;
+pub mod noise;
+pub mod plot;
+pub mod rng;
+pub mod sde;
+pub mod spec;
+pub mod theory;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Measurements: estimators with confidence intervals, as observers and events.

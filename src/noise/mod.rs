@@ -1,0 +1,81 @@
+//! Noise: the driving processes `N_t` and the diffusion coefficients `G(x, t)`
+//! of a perturbed gradient flow `dX = -grad V(X) dt + G(X, t) dN_t`.
+//!
+//! The two halves are separate on purpose. A [`NoiseProcess`] says *what*
+//! drives the flow (Brownian motion, an alpha-stable Levy process, coloured
+//! Ornstein-Uhlenbeck noise, anti-correlated or periodic parameter
+//! perturbations) and owns its per-path state; a [`Diffusion`] says *how
+//! strongly and in which directions* it acts at `x` (isotropic temperature,
+//! a full covariance, SGD-like state-dependent covariance). Schemes read the
+//! diffusion's structure to decide what they can do (Milstein needs diagonal
+//! noise), and the first-passage correction reads its variance along a
+//! boundary normal.
+//!
+//! Conventions (pinned here and in the CLI help):
+//! - overdamped Langevin at temperature `eps` is `dX = -grad V dt + sqrt(2 eps) dW`
+//!   ([`Isotropic::temperature`]), stationary law proportional to `exp(-V / eps)`;
+//! - SGD-like noise is `sqrt(2 D(X)) dW` with `D = (lr / 2B) |H(X)|`
+//!   (Xie, Sato and Sugiyama, ICLR 2021);
+//! - alpha-stable noise is `eps dL_t` with `L` the standard symmetric
+//!   alpha-stable process, `E exp(i u L_1) = exp(-|u|^alpha)`.
+
+pub mod gaussian;
+
+pub use gaussian::{Brownian, FullCovariance, Isotropic};
+
+use crate::rng::Rng;
+
+/// A driving process: the increment `dN` over `[t, t + dt]` for one path.
+///
+/// Requirements: `increment` must draw from `rng` only, so a path's noise is
+/// a function of its seed alone.
+pub trait NoiseProcess: Sync + Send + std::fmt::Debug {
+    /// Per-path state carried between steps (an OU value, the previous
+    /// anti-correlated draw, a phase); `()` for independent increments.
+    type State: Clone + Send + std::fmt::Debug;
+    /// Dimension of the increment.
+    fn dim(&self) -> usize;
+    /// The state at time 0 of a new path.
+    fn init(&self, rng: &mut Rng) -> Self::State;
+    /// Writes the increment over `[t, t + dt]` into `out` and advances `state`.
+    fn increment(&self, state: &mut Self::State, t: f64, dt: f64, rng: &mut Rng, out: &mut [f64]);
+    /// True when increments are independent `N(0, dt I)`: the schemes'
+    /// declared orders and the Brownian-bridge crossing correction assume it.
+    fn is_brownian(&self) -> bool;
+}
+
+/// How a diffusion coefficient depends on the state; schemes check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structure {
+    /// `G` does not depend on `x` (it may depend on `t`): every Milstein
+    /// correction vanishes and Milstein is Euler-Maruyama.
+    Additive,
+    /// `G` is diagonal and `G_ii` depends on `x_i` only: Milstein applies
+    /// without Levy areas.
+    Diagonal,
+    /// Anything else.
+    General,
+}
+
+/// The diffusion coefficient `G(x, t)`, a `dim x noise_dim` matrix.
+pub trait Diffusion: Sync + Send + std::fmt::Debug {
+    /// Dimension of the state.
+    fn dim(&self) -> usize;
+    /// Dimension of the driving noise.
+    fn noise_dim(&self) -> usize;
+    /// How `G` depends on the state.
+    fn structure(&self) -> Structure;
+    /// Writes `G(x, t) dn` into `out`.
+    fn apply(&self, x: &[f64], t: f64, dn: &[f64], out: &mut [f64]);
+    /// For [`Structure::Diagonal`] noise: writes the diagonal `g_i(x, t)`
+    /// and its derivative `d g_i / d x_i`. The default is for diffusions of
+    /// another structure and is never called by a scheme that checked
+    /// [`Diffusion::structure`] first.
+    fn diagonal(&self, x: &[f64], t: f64, g: &mut [f64], dg: &mut [f64]) {
+        let _ = (x, t, g, dg);
+        unreachable!("diagonal() called on a diffusion with general structure")
+    }
+    /// `n^T G G^T n`: the variance rate of the noise along the unit vector
+    /// `n` at `x` (the Brownian-bridge crossing correction uses it).
+    fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64;
+}

@@ -1,0 +1,266 @@
+//! The ensemble driver: many independent paths of one SDE, in parallel.
+//!
+//! Path `i` draws all its randomness from its own stream `seed.child(i)`, so
+//! its trajectory does not depend on how paths are grouped or which thread
+//! runs them: results are bit-identical for any thread count. Paths are
+//! stepped in blocks of [`BLOCK`] (step-major inside a block, so independent
+//! paths fill the pipeline while one path's update waits on its previous
+//! value); rayon spreads blocks over threads and results are gathered in
+//! block order, and observers are merged in that same order.
+//!
+//! A path ends in one of three outcomes ([`Outcome`]): it fires the event
+//! (escapes), reaches the horizon (censored), or produces a NaN/Inf
+//! (diverged, with the step at which it happened). Divergence is an outcome,
+//! never averaged into a statistic.
+
+use rayon::prelude::*;
+
+use super::{Event, Scheme, Sde, Workspace};
+use crate::error::{ensure_dim, ensure_positive, Error, Result};
+use crate::noise::NoiseProcess;
+use crate::rng::{Rng, Seed};
+
+/// Paths stepped together by one task.
+pub const BLOCK: usize = 256;
+
+/// How to run an ensemble.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EnsembleConfig {
+    /// Number of independent paths.
+    pub paths: usize,
+    /// Time step.
+    pub dt: f64,
+    /// Number of steps; the horizon is `t0 + steps * dt`.
+    pub steps: usize,
+    /// Initial time.
+    pub t0: f64,
+    /// Master seed; path `i` uses `seed.child(i)`.
+    pub seed: Seed,
+}
+
+impl EnsembleConfig {
+    /// Rejects a non-positive step, zero paths or zero steps.
+    pub fn validate(&self) -> Result<()> {
+        ensure_positive("dt", self.dt)?;
+        crate::error::ensure_finite("t0", self.t0)?;
+        if self.paths == 0 {
+            return Err(Error::OutOfRange {
+                name: "paths",
+                value: 0.0,
+                expected: "at least 1",
+            });
+        }
+        if self.steps == 0 {
+            return Err(Error::OutOfRange {
+                name: "steps",
+                value: 0.0,
+                expected: "at least 1",
+            });
+        }
+        Ok(())
+    }
+
+    /// The final time `t0 + steps * dt`.
+    pub fn horizon(&self) -> f64 {
+        self.t0 + self.steps as f64 * self.dt
+    }
+}
+
+/// How one path ended.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The event fired during step `step` (0-based), recorded at the step's
+    /// end time `time`.
+    Escaped {
+        /// Time at the end of the step in which the event fired.
+        time: f64,
+        /// The step's index.
+        step: usize,
+    },
+    /// The path reached the horizon without firing the event.
+    Censored,
+    /// The state became NaN or infinite during step `step`.
+    Diverged {
+        /// The step's index.
+        step: usize,
+    },
+}
+
+/// The record of one path.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PathRecord {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Its state when it ended (the last finite state for a diverged path).
+    pub final_state: Vec<f64>,
+}
+
+/// A measurement taken along paths while they run.
+///
+/// Each block of paths gets a clone of the prototype; the clones are merged
+/// in block order at the end, so a deterministic `merge` gives a result
+/// independent of the thread count.
+pub trait Observer: Clone + Send + Sync {
+    /// Called after every step of a running path with its new state.
+    fn observe(&mut self, path: usize, step: usize, t: f64, x: &[f64]);
+    /// Folds another block's observations into this one.
+    fn merge(&mut self, other: Self);
+}
+
+impl Observer for () {
+    #[inline]
+    fn observe(&mut self, _: usize, _: usize, _: f64, _: &[f64]) {}
+    fn merge(&mut self, _: Self) {}
+}
+
+/// What an ensemble run returns.
+#[derive(Debug, Clone)]
+pub struct EnsembleResult<O> {
+    /// One record per path, in path order.
+    pub records: Vec<PathRecord>,
+    /// The merged observer.
+    pub observer: O,
+    /// Drift (gradient) evaluations spent, over all paths.
+    pub drift_evals: u64,
+}
+
+/// Runs `cfg.paths` paths of `sde` driven by `noise` from `start`, advancing
+/// each with `scheme` until `event` fires, the horizon is reached, or the
+/// state diverges. `progress` is called with the number of paths finished by
+/// each block (for a progress bar).
+///
+/// # Requirements
+/// `start` has the SDE's dimension and `noise` the diffusion's noise
+/// dimension; the scheme accepts the SDE ([`Scheme::validate`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run<S, N, M, E, O>(
+    sde: &S,
+    noise: &N,
+    scheme: &M,
+    start: &[f64],
+    event: &E,
+    observer: &O,
+    cfg: &EnsembleConfig,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<EnsembleResult<O>>
+where
+    S: Sde,
+    N: NoiseProcess,
+    M: Scheme<S>,
+    E: Event,
+    O: Observer,
+{
+    cfg.validate()?;
+    ensure_dim("start point", sde.dim(), start.len())?;
+    ensure_dim("noise process", crate::noise::Diffusion::noise_dim(sde.diffusion()), noise.dim())?;
+    if let Some(v) = start.iter().find(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            name: "start point",
+            value: *v,
+        });
+    }
+    scheme.validate(sde)?;
+
+    let blocks = cfg.paths.div_ceil(BLOCK);
+    let per_block: Vec<(Vec<PathRecord>, O, u64)> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let first = b * BLOCK;
+            let count = BLOCK.min(cfg.paths - first);
+            let out = run_block(sde, noise, scheme, start, event, observer.clone(), cfg, first, count);
+            progress(count);
+            out
+        })
+        .collect();
+
+    let mut records = Vec::with_capacity(cfg.paths);
+    let mut merged = observer.clone();
+    let mut drift_evals = 0;
+    for (recs, obs, evals) in per_block {
+        records.extend(recs);
+        merged.merge(obs);
+        drift_evals += evals;
+    }
+    Ok(EnsembleResult {
+        records,
+        observer: merged,
+        drift_evals,
+    })
+}
+
+/// Steps paths `first .. first + count` together, step-major.
+#[allow(clippy::too_many_arguments)]
+fn run_block<S, N, M, E, O>(
+    sde: &S,
+    noise: &N,
+    scheme: &M,
+    start: &[f64],
+    event: &E,
+    mut observer: O,
+    cfg: &EnsembleConfig,
+    first: usize,
+    count: usize,
+) -> (Vec<PathRecord>, O, u64)
+where
+    S: Sde,
+    N: NoiseProcess,
+    M: Scheme<S>,
+    E: Event,
+    O: Observer,
+{
+    let dim = sde.dim();
+    let noise_dim = noise.dim();
+    let brownian = noise.is_brownian();
+    let mut rngs: Vec<Rng> = (first..first + count).map(|i| cfg.seed.stream(i as u64)).collect();
+    let mut states: Vec<N::State> = rngs.iter_mut().map(|r| noise.init(r)).collect();
+    let mut x: Vec<f64> = start.repeat(count);
+    let mut prev = vec![0.0; dim];
+    let mut dn = vec![0.0; noise_dim];
+    let mut ws = Workspace::new(dim, noise_dim);
+    let mut outcome: Vec<Option<Outcome>> = vec![None; count];
+    let mut running = count;
+    let mut steps_taken = 0u64;
+
+    for step in 0..cfg.steps {
+        if running == 0 {
+            break;
+        }
+        let t = cfg.t0 + step as f64 * cfg.dt;
+        for p in 0..count {
+            if outcome[p].is_some() {
+                continue;
+            }
+            let xp = &mut x[p * dim..(p + 1) * dim];
+            let rng = &mut rngs[p];
+            prev.copy_from_slice(xp);
+            noise.increment(&mut states[p], t, cfg.dt, rng, &mut dn);
+            scheme.step(sde, xp, t, cfg.dt, &dn, &mut ws);
+            steps_taken += 1;
+            if !xp.iter().all(|v| v.is_finite()) {
+                xp.copy_from_slice(&prev);
+                outcome[p] = Some(Outcome::Diverged { step });
+                running -= 1;
+                continue;
+            }
+            observer.observe(first + p, step, t + cfg.dt, xp);
+            if event.crossed(&prev, xp, t, cfg.dt, sde.diffusion(), brownian, rng) {
+                outcome[p] = Some(Outcome::Escaped {
+                    time: t + cfg.dt,
+                    step,
+                });
+                running -= 1;
+            }
+        }
+    }
+
+    let records = outcome
+        .into_iter()
+        .enumerate()
+        .map(|(p, o)| PathRecord {
+            outcome: o.unwrap_or(Outcome::Censored),
+            final_state: x[p * dim..(p + 1) * dim].to_vec(),
+        })
+        .collect();
+    (records, observer, steps_taken * scheme.drift_evals_per_step() as u64)
+}

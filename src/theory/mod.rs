@@ -1,0 +1,1 @@
+//! Closed-form predictions; each function cites its proof file in `proofs/`.

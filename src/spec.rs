@@ -92,7 +92,9 @@ impl Spec {
         match self.params.remove(key) {
             None => Ok(default),
             Some(v) if v.len() == 1 => Ok(v[0]),
-            Some(v) => Err(self.error(format!("parameter {key} takes one number, got {}", v.len()))),
+            Some(v) => {
+                Err(self.error(format!("parameter {key} takes one number, got {}", v.len())))
+            }
         }
     }
 
@@ -103,7 +105,11 @@ impl Spec {
             Some(k) => Err(self.error(format!(
                 "unknown parameter `{k}` for {}; accepted: {}",
                 self.name,
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))),
         }
     }

@@ -10,8 +10,20 @@
 //! written into a caller-owned `nalgebra::DMatrix`.
 
 pub mod double_well;
+pub mod piecewise_valley;
+pub mod quadratic;
+pub mod registry;
+pub mod sharp_flat;
+pub mod tilted_double_well;
+pub mod transverse_double_well;
 
 pub use double_well::DoubleWell;
+pub use piecewise_valley::PiecewiseValley;
+pub use quadratic::Quadratic;
+pub use registry::{parse, AnyLandscape, LANDSCAPE_HELP};
+pub use sharp_flat::SharpFlat;
+pub use tilted_double_well::TiltedDoubleWell;
+pub use transverse_double_well::TransverseDoubleWell;
 
 use nalgebra::DMatrix;
 
@@ -64,4 +76,19 @@ pub trait Landscape: Hessian + std::fmt::Debug {
     fn minima(&self) -> Vec<Vec<f64>>;
     /// Index-1 saddles between consecutive minima, ordered by first coordinate.
     fn saddles(&self) -> Vec<Vec<f64>>;
+}
+
+/// `V''(x)` of a 1-D landscape, for the theory's 1-D formulas (Kramers
+/// prefactors, state-dependent diffusion `D(x) ∝ |V''(x)|`).
+///
+/// Allocates one `1 x 1` matrix per call: meant for setup and quadrature, not
+/// for per-step loops (those hold their own Hessian buffer).
+///
+/// # Panics
+/// If `landscape.dim() != 1` (a programmer bug: callers check the dimension).
+pub fn curvature_1d<L: Hessian + ?Sized>(landscape: &L, x: f64) -> f64 {
+    assert_eq!(landscape.dim(), 1, "curvature_1d needs a 1-D landscape");
+    let mut hess = DMatrix::zeros(1, 1);
+    landscape.hessian(&[x], &mut hess);
+    hess[(0, 0)]
 }

@@ -1,1 +1,8 @@
 //! Measurements: estimators with confidence intervals, as observers and events.
+
+pub mod density;
+pub mod escape_time;
+pub mod ks;
+
+pub use density::Histogram;
+pub use escape_time::{escape_statistics, EscapeStatistics};

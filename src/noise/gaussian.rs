@@ -46,6 +46,24 @@ impl NoiseProcess for Brownian {
         }
     }
 
+    #[inline]
+    fn increment_block(
+        &self,
+        _states: &mut [()],
+        _t: f64,
+        dt: f64,
+        rngs: &mut [Rng],
+        out: &mut [f64],
+    ) {
+        let sd = dt.sqrt();
+        for (rng, o) in rngs.iter_mut().zip(out.chunks_exact_mut(self.dim)) {
+            for v in o.iter_mut() {
+                let z: f64 = StandardNormal.sample(rng);
+                *v = sd * z;
+            }
+        }
+    }
+
     fn is_brownian(&self) -> bool {
         true
     }
@@ -100,6 +118,19 @@ impl Diffusion for Isotropic {
         }
     }
 
+    /// `g_i = s`, `dg_i = 0`: additive noise is trivially diagonal, so a
+    /// scheme that asks for the diagonal of additive noise gets it.
+    fn diagonal(&self, _x: &[f64], _t: f64, g: &mut [f64], dg: &mut [f64]) {
+        g.fill(self.scale);
+        dg.fill(0.0);
+    }
+
+    #[inline]
+    fn apply_block(&self, xs: &[f64], t: f64, dns: &[f64], out: &mut [f64]) {
+        // Noise and state have the same dimension, so the block is one vector.
+        self.apply(xs, t, dns, out);
+    }
+
     fn variance_along(&self, _x: &[f64], _t: f64, n: &[f64]) -> f64 {
         self.scale * self.scale * n.iter().map(|v| v * v).sum::<f64>()
     }
@@ -117,7 +148,10 @@ impl FullCovariance {
     pub fn new(d: DMatrix<f64>) -> Result<Self> {
         let n = d.nrows();
         crate::error::ensure_dim("diffusion matrix (square)", n, d.ncols())?;
-        if n == 0 || !d.iter().all(|v| v.is_finite()) || (&d - d.transpose()).amax() > 1e-12 * d.amax() {
+        if n == 0
+            || !d.iter().all(|v| v.is_finite())
+            || (&d - d.transpose()).amax() > 1e-12 * d.amax()
+        {
             return Err(Error::NotPositiveDefinite {
                 name: "diffusion matrix",
             });
@@ -158,7 +192,9 @@ impl Diffusion for FullCovariance {
         // |G^T n|^2
         (0..self.factor.ncols())
             .map(|j| {
-                let c: f64 = (0..self.factor.nrows()).map(|i| self.factor[(i, j)] * n[i]).sum();
+                let c: f64 = (0..self.factor.nrows())
+                    .map(|i| self.factor[(i, j)] * n[i])
+                    .sum();
                 c * c
             })
             .sum()

@@ -19,9 +19,23 @@
 //! - alpha-stable noise is `eps dL_t` with `L` the standard symmetric
 //!   alpha-stable process, `E exp(i u L_1) = exp(-|u|^alpha)`.
 
+pub mod alpha_stable;
+pub mod anticorrelated;
 pub mod gaussian;
+pub mod ornstein_uhlenbeck;
+pub mod periodic;
+pub mod registry;
+pub mod sgd_like;
+pub mod state_dependent;
 
+pub use alpha_stable::{levy_measure_constant, symmetric_stable_cdf, AlphaStable, SymmetricStable};
+pub use anticorrelated::AntiCorrelated;
 pub use gaussian::{Brownian, FullCovariance, Isotropic};
+pub use ornstein_uhlenbeck::{OrnsteinUhlenbeck, OuState};
+pub use periodic::Periodic;
+pub use registry::{AnyDiffusion, AnyProcess, AnyProcessState};
+pub use sgd_like::SgdLike;
+pub use state_dependent::StateDependent;
 
 use crate::rng::Rng;
 
@@ -39,6 +53,27 @@ pub trait NoiseProcess: Sync + Send + std::fmt::Debug {
     fn init(&self, rng: &mut Rng) -> Self::State;
     /// Writes the increment over `[t, t + dt]` into `out` and advances `state`.
     fn increment(&self, state: &mut Self::State, t: f64, dt: f64, rng: &mut Rng, out: &mut [f64]);
+    /// Increments for a block of paths: path `i` uses `states[i]` and
+    /// `rngs[i]` and writes `out[i * dim .. (i + 1) * dim]`. The default calls
+    /// [`NoiseProcess::increment`] per path; independent-increment processes
+    /// override it to hoist per-step constants out of the loop.
+    #[inline]
+    fn increment_block(
+        &self,
+        states: &mut [Self::State],
+        t: f64,
+        dt: f64,
+        rngs: &mut [Rng],
+        out: &mut [f64],
+    ) {
+        for ((state, rng), o) in states
+            .iter_mut()
+            .zip(rngs)
+            .zip(out.chunks_exact_mut(self.dim()))
+        {
+            self.increment(state, t, dt, rng, o);
+        }
+    }
     /// True when increments are independent `N(0, dt I)`: the schemes'
     /// declared orders and the Brownian-bridge crossing correction assume it.
     fn is_brownian(&self) -> bool;
@@ -67,6 +102,20 @@ pub trait Diffusion: Sync + Send + std::fmt::Debug {
     fn structure(&self) -> Structure;
     /// Writes `G(x, t) dn` into `out`.
     fn apply(&self, x: &[f64], t: f64, dn: &[f64], out: &mut [f64]);
+    /// [`Diffusion::apply`] for a block of paths stored path after path
+    /// (`xs` and `out` in chunks of `dim`, `dns` in chunks of `noise_dim`).
+    /// Constant diffusions override it with one vectorisable loop.
+    #[inline]
+    fn apply_block(&self, xs: &[f64], t: f64, dns: &[f64], out: &mut [f64]) {
+        let (d, m) = (self.dim(), self.noise_dim());
+        for ((x, dn), o) in xs
+            .chunks_exact(d)
+            .zip(dns.chunks_exact(m))
+            .zip(out.chunks_exact_mut(d))
+        {
+            self.apply(x, t, dn, o);
+        }
+    }
     /// For [`Structure::Diagonal`] noise: writes the diagonal `g_i(x, t)`
     /// and its derivative `d g_i / d x_i`. The default is for diffusions of
     /// another structure and is never called by a scheme that checked

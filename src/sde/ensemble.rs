@@ -153,7 +153,11 @@ where
 {
     cfg.validate()?;
     ensure_dim("start point", sde.dim(), start.len())?;
-    ensure_dim("noise process", crate::noise::Diffusion::noise_dim(sde.diffusion()), noise.dim())?;
+    ensure_dim(
+        "noise process",
+        crate::noise::Diffusion::noise_dim(sde.diffusion()),
+        noise.dim(),
+    )?;
     if let Some(v) = start.iter().find(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
             name: "start point",
@@ -168,7 +172,17 @@ where
         .map(|b| {
             let first = b * BLOCK;
             let count = BLOCK.min(cfg.paths - first);
-            let out = run_block(sde, noise, scheme, start, event, observer.clone(), cfg, first, count);
+            let out = run_block(
+                sde,
+                noise,
+                scheme,
+                start,
+                event,
+                observer.clone(),
+                cfg,
+                first,
+                count,
+            );
             progress(count);
             out
         })
@@ -190,6 +204,13 @@ where
 }
 
 /// Steps paths `first .. first + count` together, step-major.
+///
+/// Each step draws every running path's increment from its own stream, then
+/// advances all running paths with one [`Scheme::step_block`] call, then
+/// checks each for divergence and the event. A path that ends is swapped with
+/// the last running one, so the running paths stay contiguous and the block
+/// step never wastes work on finished paths; since each path owns its stream,
+/// the reordering does not change any result.
 #[allow(clippy::too_many_arguments)]
 fn run_block<S, N, M, E, O>(
     sde: &S,
@@ -209,16 +230,18 @@ where
     E: Event,
     O: Observer,
 {
-    let dim = sde.dim();
-    let noise_dim = noise.dim();
+    let (d, m) = (sde.dim(), noise.dim());
     let brownian = noise.is_brownian();
-    let mut rngs: Vec<Rng> = (first..first + count).map(|i| cfg.seed.stream(i as u64)).collect();
+    let mut ids: Vec<usize> = (0..count).collect();
+    let mut rngs: Vec<Rng> = (first..first + count)
+        .map(|i| cfg.seed.stream(i as u64))
+        .collect();
     let mut states: Vec<N::State> = rngs.iter_mut().map(|r| noise.init(r)).collect();
     let mut x: Vec<f64> = start.repeat(count);
-    let mut prev = vec![0.0; dim];
-    let mut dn = vec![0.0; noise_dim];
-    let mut ws = Workspace::new(dim, noise_dim);
-    let mut outcome: Vec<Option<Outcome>> = vec![None; count];
+    let mut prev = x.clone();
+    let mut dn = vec![0.0; count * m];
+    let mut ws = Workspace::new(d, m, count);
+    let mut records: Vec<Option<PathRecord>> = vec![None; count];
     let mut running = count;
     let mut steps_taken = 0u64;
 
@@ -227,40 +250,84 @@ where
             break;
         }
         let t = cfg.t0 + step as f64 * cfg.dt;
-        for p in 0..count {
-            if outcome[p].is_some() {
-                continue;
-            }
-            let xp = &mut x[p * dim..(p + 1) * dim];
-            let rng = &mut rngs[p];
-            prev.copy_from_slice(xp);
-            noise.increment(&mut states[p], t, cfg.dt, rng, &mut dn);
-            scheme.step(sde, xp, t, cfg.dt, &dn, &mut ws);
-            steps_taken += 1;
-            if !xp.iter().all(|v| v.is_finite()) {
-                xp.copy_from_slice(&prev);
-                outcome[p] = Some(Outcome::Diverged { step });
-                running -= 1;
-                continue;
-            }
-            observer.observe(first + p, step, t + cfg.dt, xp);
-            if event.crossed(&prev, xp, t, cfg.dt, sde.diffusion(), brownian, rng) {
-                outcome[p] = Some(Outcome::Escaped {
-                    time: t + cfg.dt,
-                    step,
-                });
-                running -= 1;
+        noise.increment_block(
+            &mut states[..running],
+            t,
+            cfg.dt,
+            &mut rngs[..running],
+            &mut dn[..running * m],
+        );
+        prev[..running * d].copy_from_slice(&x[..running * d]);
+        scheme.step_block(
+            sde,
+            &mut x[..running * d],
+            &dn[..running * m],
+            running,
+            t,
+            cfg.dt,
+            &mut ws,
+        );
+        steps_taken += running as u64;
+
+        let mut i = 0;
+        while i < running {
+            let (xi, pi) = (&x[i * d..(i + 1) * d], &prev[i * d..(i + 1) * d]);
+            let outcome = if !xi.iter().all(|v| v.is_finite()) {
+                Some((Outcome::Diverged { step }, pi))
+            } else {
+                observer.observe(first + ids[i], step, t + cfg.dt, xi);
+                event
+                    .crossed(pi, xi, t, cfg.dt, sde.diffusion(), brownian, &mut rngs[i])
+                    .then_some((
+                        Outcome::Escaped {
+                            time: t + cfg.dt,
+                            step,
+                        },
+                        xi,
+                    ))
+            };
+            match outcome {
+                None => i += 1,
+                Some((outcome, last_finite)) => {
+                    records[ids[i]] = Some(PathRecord {
+                        outcome,
+                        final_state: last_finite.to_vec(),
+                    });
+                    running -= 1;
+                    swap_paths(i, running, d, &mut [&mut x, &mut prev]);
+                    ids.swap(i, running);
+                    rngs.swap(i, running);
+                    states.swap(i, running);
+                }
             }
         }
     }
 
-    let records = outcome
+    for (i, &id) in ids.iter().enumerate().take(running) {
+        records[id] = Some(PathRecord {
+            outcome: Outcome::Censored,
+            final_state: x[i * d..(i + 1) * d].to_vec(),
+        });
+    }
+    let records = records
         .into_iter()
-        .enumerate()
-        .map(|(p, o)| PathRecord {
-            outcome: o.unwrap_or(Outcome::Censored),
-            final_state: x[p * dim..(p + 1) * dim].to_vec(),
-        })
+        .map(|r| r.expect("every path ends with a record"))
         .collect();
-    (records, observer, steps_taken * scheme.drift_evals_per_step() as u64)
+    (
+        records,
+        observer,
+        steps_taken * scheme.drift_evals_per_step() as u64,
+    )
+}
+
+/// Swaps the states of paths `a` and `b` (each `d` long) in every buffer.
+fn swap_paths(a: usize, b: usize, d: usize, buffers: &mut [&mut Vec<f64>]) {
+    if a == b {
+        return;
+    }
+    for buf in buffers.iter_mut() {
+        for k in 0..d {
+            buf.swap(a * d + k, b * d + k);
+        }
+    }
 }

@@ -40,12 +40,29 @@ impl<S: Sde> Scheme<S> for EulerMaruyama {
 
     #[inline]
     fn step(&self, sde: &S, x: &mut [f64], t: f64, dt: f64, dn: &[f64], ws: &mut Workspace) {
-        let n = x.len();
+        self.step_block(sde, x, dn, 1, t, dt, ws);
+    }
+
+    /// The whole block at once: drift, then noise, then one fused update, each
+    /// a loop over contiguous memory.
+    #[inline]
+    fn step_block(
+        &self,
+        sde: &S,
+        xs: &mut [f64],
+        dns: &[f64],
+        _paths: usize,
+        t: f64,
+        dt: f64,
+        ws: &mut Workspace,
+    ) {
+        let n = xs.len();
         let [drift, noise, ..] = &mut ws.buffers;
-        sde.drift(x, t, &mut drift[..n]);
-        sde.diffusion().apply(x, t, dn, &mut noise[..n]);
-        for ((xi, fi), gi) in x.iter_mut().zip(&drift[..n]).zip(&noise[..n]) {
-            *xi += fi * dt + gi;
+        let (drift, noise) = (&mut drift[..n], &mut noise[..n]);
+        sde.drift_block(xs, t, drift);
+        sde.diffusion().apply_block(xs, t, dns, noise);
+        for ((x, f), g) in xs.iter_mut().zip(drift.iter()).zip(noise.iter()) {
+            *x += f * dt + g;
         }
     }
 }

@@ -48,7 +48,16 @@ pub struct Never;
 
 impl Event for Never {
     #[inline]
-    fn crossed<G: Diffusion>(&self, _: &[f64], _: &[f64], _: f64, _: f64, _: &G, _: bool, _: &mut Rng) -> bool {
+    fn crossed<G: Diffusion>(
+        &self,
+        _: &[f64],
+        _: &[f64],
+        _: f64,
+        _: f64,
+        _: &G,
+        _: bool,
+        _: &mut Rng,
+    ) -> bool {
         false
     }
 }
@@ -113,9 +122,9 @@ pub struct ExitRegion {
 impl ExitRegion {
     /// The union of `planes` (at least one, all of the same dimension).
     pub fn new(planes: Vec<HalfSpace>) -> Result<Self> {
-        let first = planes
-            .first()
-            .ok_or_else(|| Error::Unsupported("an exit region needs at least one boundary".into()))?;
+        let first = planes.first().ok_or_else(|| {
+            Error::Unsupported("an exit region needs at least one boundary".into())
+        })?;
         for p in &planes {
             ensure_dim("exit boundary", first.dim(), p.dim())?;
         }
@@ -129,7 +138,10 @@ impl ExitRegion {
                 "exit interval must have low < high, got ({low}, {high})"
             )));
         }
-        Self::new(vec![HalfSpace::below(dim, axis, low)?, HalfSpace::above(dim, axis, high)?])
+        Self::new(vec![
+            HalfSpace::below(dim, axis, low)?,
+            HalfSpace::above(dim, axis, high)?,
+        ])
     }
 
     /// Whether `x` is already inside the target.

@@ -1,0 +1,152 @@
+//! Workload W1 of `BENCHMARKS.md`: an Euler-Maruyama ensemble on the double
+//! well, timed, with the machine's Gaussian-sampling ceiling beside it.
+//!
+//! Overdamped Langevin on `V(x) = (x^2 - 1)^2` at `eps = 0.25` from `x = -1`,
+//! `dt = 1e-3`, 100,000 paths, 1,000 steps. Each step of each path needs one
+//! standard normal, so the rate of drawing normals (Xoshiro256++ and the
+//! ziggurat, one stream per thread, all threads busy) bounds the rate of
+//! path-steps; the report gives both and their ratio. The sanity figures
+//! (mean of `X_T`, fraction of paths with `X_T > 0`) are the ones the peer
+//! scripts print, so the two sides can be checked to simulate the same thing.
+
+use std::time::Instant;
+
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::landscape::DoubleWell;
+use crate::noise::{Brownian, Isotropic};
+use crate::rng::Seed;
+use crate::sde::{ensemble, EnsembleConfig, EulerMaruyama, Never, PerturbedFlow};
+
+/// Configuration of W1; the defaults are the reference workload.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct W1Config {
+    /// Paths.
+    pub paths: usize,
+    /// Steps.
+    pub steps: usize,
+    /// Temperature.
+    pub eps: f64,
+    /// Time step.
+    pub dt: f64,
+    /// Master seed.
+    pub seed: u64,
+}
+
+impl Default for W1Config {
+    fn default() -> Self {
+        Self {
+            paths: 100_000,
+            steps: 1_000,
+            eps: 0.25,
+            dt: 1e-3,
+            seed: 0,
+        }
+    }
+}
+
+/// One JSON line, with the peer scripts' metric names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct W1Report {
+    /// Always "W1".
+    pub workload: String,
+    /// Always "perturbo".
+    #[serde(rename = "impl")]
+    pub implementation: String,
+    /// Paths.
+    pub paths: usize,
+    /// Steps.
+    pub steps: usize,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Wall time of the timed (second) run.
+    pub seconds: f64,
+    /// The metric.
+    pub path_steps_per_sec: f64,
+    /// Sanity: mean of the final states.
+    #[serde(rename = "mean_xT")]
+    pub mean_x_t: f64,
+    /// Sanity: fraction of paths that end right of the barrier.
+    pub frac_right: f64,
+    /// The ceiling: standard normals drawn per second with all threads busy.
+    pub normals_per_sec: f64,
+    /// `path_steps_per_sec / normals_per_sec`.
+    pub fraction_of_ceiling: f64,
+}
+
+/// Runs W1 twice (the first run warms up) and times the second.
+pub fn run(cfg: &W1Config) -> Result<W1Report> {
+    let sde = PerturbedFlow::new(DoubleWell, Isotropic::temperature(1, cfg.eps)?)?;
+    let noise = Brownian::new(1)?;
+    let ens = EnsembleConfig {
+        paths: cfg.paths,
+        dt: cfg.dt,
+        steps: cfg.steps,
+        t0: 0.0,
+        seed: Seed(cfg.seed),
+    };
+    let simulate = || {
+        ensemble::run(
+            &sde,
+            &noise,
+            &EulerMaruyama,
+            &[-1.0],
+            &Never,
+            &(),
+            &ens,
+            &|_| {},
+        )
+    };
+    simulate()?;
+    let clock = Instant::now();
+    let result = simulate()?;
+    let seconds = clock.elapsed().as_secs_f64();
+    let n = result.records.len() as f64;
+    let mean_x_t = result.records.iter().map(|r| r.final_state[0]).sum::<f64>() / n;
+    let frac_right = result
+        .records
+        .iter()
+        .filter(|r| r.final_state[0] > 0.0)
+        .count() as f64
+        / n;
+    let path_steps_per_sec = (cfg.paths * cfg.steps) as f64 / seconds;
+    let normals_per_sec = sampling_ceiling(cfg.seed);
+    Ok(W1Report {
+        workload: "W1".into(),
+        implementation: "perturbo".into(),
+        paths: cfg.paths,
+        steps: cfg.steps,
+        threads: rayon::current_num_threads(),
+        seconds,
+        path_steps_per_sec,
+        mean_x_t,
+        frac_right,
+        normals_per_sec,
+        fraction_of_ceiling: path_steps_per_sec / normals_per_sec,
+    })
+}
+
+/// Standard normals per second with every worker thread drawing from its own
+/// stream (the best case: one generator kept in registers).
+pub fn sampling_ceiling(seed: u64) -> f64 {
+    const PER_THREAD: usize = 50_000_000;
+    let threads = rayon::current_num_threads();
+    let clock = Instant::now();
+    let sums: Vec<f64> = (0..threads)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = Seed(seed).stream(i as u64);
+            (0..PER_THREAD)
+                .map(|_| -> f64 { StandardNormal.sample(&mut rng) })
+                .sum::<f64>()
+        })
+        .collect();
+    let seconds = clock.elapsed().as_secs_f64();
+    // Use the sums so the draws cannot be optimised away.
+    std::hint::black_box(sums);
+    (threads * PER_THREAD) as f64 / seconds
+}

@@ -17,9 +17,9 @@ use nalgebra::DMatrix;
 use perturbo::landscape::{DoubleWell, Gradient, Hessian, Objective};
 use perturbo::measure::ks::{ks_critical_value, ks_statistic};
 use perturbo::noise::{
-    levy_measure_constant, symmetric_stable_cdf, AlphaStable, AntiCorrelated, AnyDiffusion, AnyProcess, Brownian,
-    Diffusion, FullCovariance, Isotropic, NoiseProcess, OrnsteinUhlenbeck, Periodic, SgdLike, StateDependent,
-    Structure, SymmetricStable,
+    levy_measure_constant, symmetric_stable_cdf, AlphaStable, AntiCorrelated, AnyDiffusion,
+    AnyProcess, Brownian, Diffusion, FullCovariance, Isotropic, NoiseProcess, OrnsteinUhlenbeck,
+    Periodic, SgdLike, StateDependent, Structure, SymmetricStable,
 };
 use perturbo::rng::{Rng, Seed};
 use rand_distr::Distribution;
@@ -35,7 +35,11 @@ const Z: f64 = 4.5;
 fn assert_ks(sample: &[f64], cdf: impl Fn(f64) -> f64, what: &str) {
     let d = ks_statistic(sample, cdf);
     let crit = ks_critical_value(sample.len(), KS_RATE);
-    assert!(d < crit, "{what}: KS D = {d:.5} >= critical {crit:.5} (n = {})", sample.len());
+    assert!(
+        d < crit,
+        "{what}: KS D = {d:.5} >= critical {crit:.5} (n = {})",
+        sample.len()
+    );
 }
 
 /// Asserts that the mean of iid terms is `truth` within `Z` standard errors.
@@ -69,7 +73,14 @@ fn pooled_increments<P: NoiseProcess>(process: &P, seed: Seed, n: usize, dt: f64
 /// against `expected` (= `2 D(x) dt`), entrywise within `Z` exact Gaussian
 /// standard errors `sqrt((S_ii S_jj + S_ij^2) / n)` (the mean is known to
 /// be 0, so the estimator is `(1/n) sum y_i y_j`).
-fn assert_noise_covariance<G: Diffusion>(g: &G, x: &[f64], dt: f64, expected: &DMatrix<f64>, seed: Seed, what: &str) {
+fn assert_noise_covariance<G: Diffusion>(
+    g: &G,
+    x: &[f64],
+    dt: f64,
+    expected: &DMatrix<f64>,
+    seed: Seed,
+    what: &str,
+) {
     let n = 40_000;
     let dim = g.dim();
     let brownian = Brownian::new(g.noise_dim()).unwrap();
@@ -112,7 +123,10 @@ fn brownian_increments_are_normal_with_variance_dt() {
     // 0.08, against a critical value of 0.008).
     let wrong = Normal::new(0.0, (2.0 * dt).sqrt()).unwrap();
     let d = ks_statistic(&sample, |v| wrong.cdf(v));
-    assert!(d > ks_critical_value(sample.len(), KS_RATE), "KS cannot tell dt from 2 dt: D = {d}");
+    assert!(
+        d > ks_critical_value(sample.len(), KS_RATE),
+        "KS cannot tell dt from 2 dt: D = {d}"
+    );
 }
 
 #[test]
@@ -136,7 +150,14 @@ fn full_covariance_noise_has_covariance_two_d_dt() {
     let d = full_covariance_matrix();
     let dt = 0.02;
     let g = FullCovariance::new(d.clone()).unwrap();
-    assert_noise_covariance(&g, &[0.0; 3], dt, &(&d * (2.0 * dt)), Seed(13), "full covariance");
+    assert_noise_covariance(
+        &g,
+        &[0.0; 3],
+        dt,
+        &(&d * (2.0 * dt)),
+        Seed(13),
+        "full covariance",
+    );
     // variance_along(n) = 2 n^T D n; rounding of a 3x3 product is ~1e-15.
     let n = [0.48, -0.6, 0.64];
     let nv = nalgebra::DVector::from_row_slice(&n);
@@ -177,7 +198,8 @@ fn power_series_cdf(alpha: f64, x: f64) -> (f64, f64) {
     let (mut sum, mut largest) = (0.0_f64, 0.0_f64);
     for k in 0..200 {
         let m = 2.0 * k as f64 + 1.0;
-        let term = (ln_gamma(m / alpha) - ln_gamma(m + 1.0) + m * x.abs().ln()).exp() / (PI * alpha);
+        let term =
+            (ln_gamma(m / alpha) - ln_gamma(m + 1.0) + m * x.abs().ln()).exp() / (PI * alpha);
         sum += if k % 2 == 0 { term } else { -term };
         largest = largest.max(term);
     }
@@ -196,10 +218,16 @@ fn stable_cdf_matches_cauchy_and_gaussian_closed_forms() {
         let x = (k as f64 / 20.0).sinh();
         let cauchy = 0.5 + x.atan() / PI;
         let got = symmetric_stable_cdf(1.0, x);
-        assert!((got - cauchy).abs() < CDF_ACCURACY, "alpha 1, x {x}: {got} vs {cauchy}");
+        assert!(
+            (got - cauchy).abs() < CDF_ACCURACY,
+            "alpha 1, x {x}: {got} vs {cauchy}"
+        );
         let normal = gauss.cdf(x);
         let got = symmetric_stable_cdf(2.0, x);
-        assert!((got - normal).abs() < CDF_ACCURACY, "alpha 2, x {x}: {got} vs {normal}");
+        assert!(
+            (got - normal).abs() < CDF_ACCURACY,
+            "alpha 2, x {x}: {got} vs {normal}"
+        );
     }
     assert!(symmetric_stable_cdf(2.5, 0.0).is_nan() && symmetric_stable_cdf(0.0, 1.0).is_nan());
     assert!(symmetric_stable_cdf(1.5, f64::NAN).is_nan());
@@ -215,7 +243,10 @@ fn stable_cdf_matches_its_series_expansions() {
     for alpha in [0.1, 0.5, 0.9] {
         for x in [1.0, 2.0, 10.0, 1e3, 1e6, 1e12] {
             let (tail, largest) = bergstrom_tail(alpha, x);
-            assert!(largest < 1e2, "series ill-conditioned at alpha {alpha}, x {x}");
+            assert!(
+                largest < 1e2,
+                "series ill-conditioned at alpha {alpha}, x {x}"
+            );
             let got = symmetric_stable_cdf(alpha, x);
             assert!(
                 (got - (1.0 - tail)).abs() < CDF_ACCURACY,
@@ -227,9 +258,15 @@ fn stable_cdf_matches_its_series_expansions() {
     for alpha in [1.2, 1.5, 1.99] {
         for x in [-2.0, -0.7, 1e-6, 0.1, 0.5, 1.0, 2.0] {
             let (series, largest) = power_series_cdf(alpha, x);
-            assert!(largest < 1e2, "series ill-conditioned at alpha {alpha}, x {x}");
+            assert!(
+                largest < 1e2,
+                "series ill-conditioned at alpha {alpha}, x {x}"
+            );
             let got = symmetric_stable_cdf(alpha, x);
-            assert!((got - series).abs() < CDF_ACCURACY, "alpha {alpha}, x {x}: {got} vs {series}");
+            assert!(
+                (got - series).abs() < CDF_ACCURACY,
+                "alpha {alpha}, x {x}: {got} vs {series}"
+            );
         }
     }
 }
@@ -240,14 +277,17 @@ fn levy_measure_constant_is_the_stable_normalisation() {
     // 2^alpha Gamma((1 + alpha)/2) / (sqrt(pi) Gamma(1 - alpha/2)) (the
     // generator of the process is -(-Laplacian)^(alpha/2); Kwasnicki 2017,
     // "Ten equivalent definitions of the fractional Laplace operator", Fract.
-    // Calc. Appl. Anal. 20, Section 2). An independent expression (equal by
+    // Calc. Appl. Anal. 20). An independent expression (equal by
     // the duplication and reflection formulas): agreement to rounding.
     for k in 1..40 {
         let alpha = 0.05 * k as f64;
         let fractional = 0.5 * alpha * 2.0_f64.powf(alpha) * gamma(0.5 * (1.0 + alpha))
             / (PI.sqrt() * gamma(1.0 - 0.5 * alpha));
         let c = levy_measure_constant(alpha);
-        assert!((c - fractional).abs() < 1e-13 * fractional, "alpha {alpha}: {c} vs {fractional}");
+        assert!(
+            (c - fractional).abs() < 1e-13 * fractional,
+            "alpha {alpha}: {c} vs {fractional}"
+        );
     }
     // Cauchy: nu(dy) = dy / (pi y^2); Brownian motion has no jumps.
     assert!((levy_measure_constant(1.0) - 1.0 / PI).abs() < 1e-15);
@@ -260,7 +300,10 @@ fn levy_measure_constant_is_the_stable_normalisation() {
     let (alpha, x) = (0.5, 1e8);
     let tail = 1.0 - symmetric_stable_cdf(alpha, x);
     let first_order = levy_measure_constant(alpha) / alpha * x.powf(-alpha);
-    assert!((tail / first_order - 1.0).abs() < 1e-4, "{tail} vs {first_order}");
+    assert!(
+        (tail / first_order - 1.0).abs() < 1e-4,
+        "{tail} vs {first_order}"
+    );
 }
 
 /// The CDF of the law `SymmetricStable(alpha)` by its closed form where one
@@ -282,7 +325,11 @@ fn chambers_mallows_stuck_samples_follow_the_stable_law() {
         let law = SymmetricStable::new(alpha).unwrap();
         let mut rng = Seed(20 + k as u64).rng();
         let sample: Vec<f64> = (0..20_000).map(|_| law.sample(&mut rng)).collect();
-        assert_ks(&sample, stable_cdf(alpha), &format!("SymmetricStable({alpha})"));
+        assert_ks(
+            &sample,
+            stable_cdf(alpha),
+            &format!("SymmetricStable({alpha})"),
+        );
     }
     assert!(SymmetricStable::new(0.0).is_err() && SymmetricStable::new(2.01).is_err());
     assert!(SymmetricStable::new(f64::NAN).is_err());
@@ -302,7 +349,11 @@ fn alpha_stable_increments_scale_as_dt_to_the_one_over_alpha() {
             .into_iter()
             .map(|v| v / scale)
             .collect();
-        assert_ks(&sample, stable_cdf(alpha), &format!("AlphaStable({alpha}) increments / dt^(1/alpha)"));
+        assert_ks(
+            &sample,
+            stable_cdf(alpha),
+            &format!("AlphaStable({alpha}) increments / dt^(1/alpha)"),
+        );
     }
 }
 
@@ -321,11 +372,10 @@ fn anticorrelated_increments_have_variance_two_and_lag_one_correlation_minus_hal
         let mut rng = Seed(40).stream(i);
         let mut state = process.init(&mut rng);
         for dk in d.iter_mut() {
-            // dt must not matter: vary it.
+            // dt must not matter (the variance does not scale with it): vary it.
             process.increment(&mut state, 0.0, 1e-3 * (i % 7 + 1) as f64, &mut rng, dk);
         }
-        for c in 0..2 {
-            let (d1, d2, d3) = (d[1][c], d[2][c], d[3][c]);
+        for ((&d1, &d2), &d3) in d[1].iter().zip(&d[2]).zip(&d[3]) {
             sq.push(d1 * d1);
             // Corr(d1, d2) = -1/2  <=>  E[d1 d2 + d1^2 / 2] = 0 (needs no
             // assumed variance).
@@ -364,7 +414,11 @@ fn ou_noise_stays_stationary_and_decorrelates_exponentially() {
         last.push(state.eta()[0]);
     }
     let stationary = Normal::new(0.0, (0.5 / tau).sqrt()).unwrap();
-    assert_ks(&last, |v| stationary.cdf(v), "OU eta after 10 steps vs N(0, 1/(2 tau))");
+    assert_ks(
+        &last,
+        |v| stationary.cdf(v),
+        "OU eta after 10 steps vs N(0, 1/(2 tau))",
+    );
     for (lag, terms) in lags.iter().zip(&products) {
         let rho = (-(*lag as f64) * dt / tau).exp();
         assert_mean(terms, rho, &format!("OU autocorrelation at lag {lag}"));
@@ -394,7 +448,11 @@ fn ou_integrated_noise_has_the_exact_variance_over_a_window() {
             sum * sum
         })
         .collect();
-    assert_mean(&squares, exact, "variance of the OU integral over the window");
+    assert_mean(
+        &squares,
+        exact,
+        "variance of the OU integral over the window",
+    );
     assert!(OrnsteinUhlenbeck::new(1, 0.0).is_err() && OrnsteinUhlenbeck::new(0, 1.0).is_err());
 }
 
@@ -415,16 +473,27 @@ fn periodic_noise_with_random_phase_follows_the_arcsine_law() {
         let mut n = process.value(phase, 0.0);
         for k in 0..steps {
             process.increment(&mut phase, k as f64 * dt, dt, &mut rng, &mut out);
-            assert_eq!(out[0].to_bits(), out[1].to_bits(), "coordinates must move together");
+            assert_eq!(
+                out[0].to_bits(),
+                out[1].to_bits(),
+                "coordinates must move together"
+            );
             n += out[0];
         }
         // The increments telescope: 130 additions of terms below 0.03 round
         // to well under 1e-13.
         let t = steps as f64 * dt;
-        assert!((n - process.value(phase, t)).abs() < 1e-13, "telescoping: {n}");
+        assert!(
+            (n - process.value(phase, t)).abs() < 1e-13,
+            "telescoping: {n}"
+        );
         sample.push(n);
     }
-    assert_ks(&sample, |s| 0.5 + s.clamp(-1.0, 1.0).asin() / PI, "Periodic N_T vs arcsine law");
+    assert_ks(
+        &sample,
+        |s| 0.5 + s.clamp(-1.0, 1.0).asin() / PI,
+        "Periodic N_T vs arcsine law",
+    );
     // Without a random phase every path starts at phase 0.
     let fixed = Periodic::new(1, omega, false).unwrap();
     let mut rng = Seed(61).rng();
@@ -484,10 +553,18 @@ fn sgd_like_diffusion_is_the_scaled_hessian_absolute_value_in_1d() {
         let got = g.diffusion_matrix(&[x])[(0, 0)];
         assert!((got - d).abs() <= tol, "D({x}) = {got} vs {d}");
         let v = g.variance_along(&[x], 0.0, &[-1.0]);
-        assert!((v - 2.0 * d).abs() <= 2.0 * tol, "variance_along({x}) = {v} vs {}", 2.0 * d);
+        assert!(
+            (v - 2.0 * d).abs() <= 2.0 * tol,
+            "variance_along({x}) = {v} vs {}",
+            2.0 * d
+        );
         let mut out = [0.0];
         g.apply(&[x], 0.0, &[1.0], &mut out);
-        assert!((out[0] - (2.0 * d).sqrt()).abs() <= 1e-14 * (2.0 * d).sqrt(), "G({x}) = {}", out[0]);
+        assert!(
+            (out[0] - (2.0 * d).sqrt()).abs() <= 1e-14 * (2.0 * d).sqrt(),
+            "G({x}) = {}",
+            out[0]
+        );
         // g = sqrt(2c |h|), dg/dx = sqrt(2c) sign(h) 24 x / (2 sqrt|h|).
         // The central difference documents relative error ~4e-11 where g is
         // smooth, times factors g/(x g') and g'''/g' below 1e2 at these
@@ -503,7 +580,9 @@ fn sgd_like_diffusion_is_the_scaled_hessian_absolute_value_in_1d() {
             dg[0]
         );
     }
-    assert!(SgdLike::new(DoubleWell, 0.0, 1.0).is_err() && SgdLike::new(DoubleWell, 0.1, -2.0).is_err());
+    assert!(
+        SgdLike::new(DoubleWell, 0.0, 1.0).is_err() && SgdLike::new(DoubleWell, 0.1, -2.0).is_err()
+    );
 }
 
 /// The matrix `G` of a diffusion at `x`, column by column from `apply`.
@@ -536,22 +615,40 @@ fn sgd_like_diffusion_is_the_scaled_hessian_absolute_value_in_2d() {
         CoupledWell.hessian(&x, &mut h);
         let d = g.diffusion_matrix(&x);
         let abs_h = &d / c;
-        assert!((&abs_h * &abs_h - &h * &h).amax() < 1e-11, "|H|^2 != H^2 at {x:?}");
-        assert!((&d - d.transpose()).amax() < 1e-12, "D not symmetric at {x:?}");
-        assert!(d.clone().symmetric_eigenvalues().min() > -1e-12, "D not PSD at {x:?}");
+        assert!(
+            (&abs_h * &abs_h - &h * &h).amax() < 1e-11,
+            "|H|^2 != H^2 at {x:?}"
+        );
+        assert!(
+            (&d - d.transpose()).amax() < 1e-12,
+            "D not symmetric at {x:?}"
+        );
+        assert!(
+            d.clone().symmetric_eigenvalues().min() > -1e-12,
+            "D not PSD at {x:?}"
+        );
         // G is the symmetric square root of 2 D.
         let gm = g_matrix(&g, &x);
-        assert!((&gm - gm.transpose()).amax() < 1e-12, "G not symmetric at {x:?}");
+        assert!(
+            (&gm - gm.transpose()).amax() < 1e-12,
+            "G not symmetric at {x:?}"
+        );
         assert!((&gm * &gm - &d * 2.0).amax() < 1e-12, "G^2 != 2D at {x:?}");
         // variance_along = 2 n^T D n.
         let n = nalgebra::DVector::from_row_slice(&[0.6, -0.8]);
         let exact = 2.0 * (n.transpose() * &d * &n)[(0, 0)];
         let got = g.variance_along(&x, 0.0, n.as_slice());
-        assert!((got - exact).abs() < 1e-12, "variance_along at {x:?}: {got} vs {exact}");
+        assert!(
+            (got - exact).abs() < 1e-12,
+            "variance_along at {x:?}: {got} vs {exact}"
+        );
     }
     // At the origin H has eigenvalues -1 +- sqrt(13): D is not (lr/2B) H.
     let d0 = g.diffusion_matrix(&[0.0, 0.0]);
-    assert!(d0[(0, 0)] > 0.0, "the negative curvature direction must get noise");
+    assert!(
+        d0[(0, 0)] > 0.0,
+        "the negative curvature direction must get noise"
+    );
 }
 
 #[test]
@@ -559,7 +656,14 @@ fn sgd_like_noise_has_covariance_two_d_dt() {
     let dt = 0.01;
     let g1 = SgdLike::new(DoubleWell, LR, BATCH).unwrap();
     let d1 = g1.diffusion_matrix(&[0.3]);
-    assert_noise_covariance(&g1, &[0.3], dt, &(&d1 * (2.0 * dt)), Seed(70), "SGD-like 1-D");
+    assert_noise_covariance(
+        &g1,
+        &[0.3],
+        dt,
+        &(&d1 * (2.0 * dt)),
+        Seed(70),
+        "SGD-like 1-D",
+    );
     let g2 = SgdLike::new(CoupledWell, LR, BATCH).unwrap();
     let x = [0.1, 0.4];
     let d2 = g2.diffusion_matrix(&x);
@@ -585,7 +689,10 @@ fn state_dependent_diffusion_applies_sqrt_two_d() {
     general.apply(&x, 0.0, &[1.0, -3.0], &mut out);
     let expect = [1.25_f64.sqrt(), -3.0 * 5.0_f64.sqrt()];
     for i in 0..2 {
-        assert!((out[i] - expect[i]).abs() < 1e-14 * expect[i].abs(), "{out:?}");
+        assert!(
+            (out[i] - expect[i]).abs() < 1e-14 * expect[i].abs(),
+            "{out:?}"
+        );
     }
     let v = general.variance_along(&x, 0.0, &[0.6, 0.8]);
     assert!((v - (1.25 * 0.36 + 5.0 * 0.64)).abs() < 1e-14 * v, "{v}");
@@ -595,7 +702,10 @@ fn state_dependent_diffusion_applies_sqrt_two_d() {
     diagonal.diagonal(&x, 0.0, &mut g, &mut dg);
     for i in 0..2 {
         let gi = (1.0 + x[i] * x[i]).sqrt();
-        assert!((g[i] - gi).abs() < 1e-14 * gi && (dg[i] - x[i] / gi).abs() < 1e-14, "{g:?} {dg:?}");
+        assert!(
+            (g[i] - gi).abs() < 1e-14 * gi && (dg[i] - x[i] / gi).abs() < 1e-14,
+            "{g:?} {dg:?}"
+        );
     }
     assert!(StateDependent::new(0, d).is_err());
 }
@@ -620,12 +730,18 @@ fn registry_forwards_bit_for_bit_and_parses_specs() {
     // Bit-reproducibility: wrapping must not change a single draw.
     let seed = Seed(80);
     let cases: Vec<(AnyProcess, Vec<u64>)> = vec![
-        (AnyProcess::brownian(2).unwrap(), increment_bits(&Brownian::new(2).unwrap(), seed)),
+        (
+            AnyProcess::brownian(2).unwrap(),
+            increment_bits(&Brownian::new(2).unwrap(), seed),
+        ),
         (
             AnyProcess::alpha_stable(2, 1.2).unwrap(),
             increment_bits(&AlphaStable::new(2, 1.2).unwrap(), seed),
         ),
-        (AnyProcess::anticorrelated(2).unwrap(), increment_bits(&AntiCorrelated::new(2).unwrap(), seed)),
+        (
+            AnyProcess::anticorrelated(2).unwrap(),
+            increment_bits(&AntiCorrelated::new(2).unwrap(), seed),
+        ),
         (
             AnyProcess::ornstein_uhlenbeck(2, 0.3).unwrap(),
             increment_bits(&OrnsteinUhlenbeck::new(2, 0.3).unwrap(), seed),
@@ -641,15 +757,30 @@ fn registry_forwards_bit_for_bit_and_parses_specs() {
     }
     // Specs.
     assert_eq!(AnyProcess::from_spec("brownian", 2).unwrap(), cases[0].0);
-    assert_eq!(AnyProcess::from_spec("alpha-stable:alpha=1.2", 2).unwrap(), cases[1].0);
-    assert_eq!(AnyProcess::from_spec("anticorrelated", 2).unwrap(), cases[2].0);
+    assert_eq!(
+        AnyProcess::from_spec("alpha-stable:alpha=1.2", 2).unwrap(),
+        cases[1].0
+    );
+    assert_eq!(
+        AnyProcess::from_spec("anticorrelated", 2).unwrap(),
+        cases[2].0
+    );
     assert_eq!(AnyProcess::from_spec("ou:tau=0.3", 2).unwrap(), cases[3].0);
-    assert_eq!(AnyProcess::from_spec("periodic:omega=2", 2).unwrap(), cases[4].0);
+    assert_eq!(
+        AnyProcess::from_spec("periodic:omega=2", 2).unwrap(),
+        cases[4].0
+    );
     assert_eq!(
         AnyProcess::from_spec("periodic:omega=2,random_phase=0", 1).unwrap(),
         AnyProcess::periodic(1, 2.0, false).unwrap()
     );
-    for bad in ["pink", "alpha-stable:alpha=3", "ou:tau=-1", "ou:sigma=1", "periodic:random_phase=0.5"] {
+    for bad in [
+        "pink",
+        "alpha-stable:alpha=3",
+        "ou:tau=-1",
+        "ou:sigma=1",
+        "periodic:random_phase=0.5",
+    ] {
         assert!(AnyProcess::from_spec(bad, 1).is_err(), "{bad} accepted");
     }
     // Diffusions forward too.
@@ -662,6 +793,7 @@ fn registry_forwards_bit_for_bit_and_parses_specs() {
     assert_eq!(any.structure(), Structure::Additive);
     let sgd: AnyDiffusion<DoubleWell> = AnyDiffusion::sgd_like(DoubleWell, LR, BATCH).unwrap();
     assert_eq!(sgd.structure(), Structure::Diagonal);
-    let full: AnyDiffusion<DoubleWell> = AnyDiffusion::full_covariance(full_covariance_matrix()).unwrap();
+    let full: AnyDiffusion<DoubleWell> =
+        AnyDiffusion::full_covariance(full_covariance_matrix()).unwrap();
     assert_eq!((full.dim(), full.noise_dim()), (3, 3));
 }

@@ -169,3 +169,37 @@ fn rendering_is_deterministic() {
         );
     }
 }
+
+/// The text of every `<text>` element of an SVG, in drawing order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_title_too_wide_for_the_canvas_is_wrapped_without_losing_words() {
+    let mut fig = figure(false);
+    fig.title = (1..=40)
+        .map(|i| format!("word{i}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let texts = svg_texts(&render_svg(&fig).unwrap());
+    // The title is drawn first, one <text> per line.
+    let mut lines = Vec::new();
+    for t in texts {
+        lines.push(t);
+        if lines.join(" ").len() >= fig.title.len() {
+            break;
+        }
+    }
+    assert!(
+        lines.len() >= 2,
+        "a 40-word title was not wrapped: {lines:?}"
+    );
+    assert_eq!(lines.join(" "), fig.title);
+}

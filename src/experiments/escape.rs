@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::landscape::{self, AnyLandscape, Landscape, Objective};
 use crate::measure::{escape_statistics, EscapeStatistics};
-use crate::noise::{AnyDiffusion, AnyProcess, NoiseProcess};
+use crate::noise::{AnyDiffusion, AnyProcess};
 use crate::rng::Seed;
-use crate::sde::{ensemble, EnsembleConfig, ExitRegion, HalfSpace, PerturbedFlow, SchemeKind};
+use crate::sde::{EnsembleConfig, ExitRegion, HalfSpace, PerturbedFlow, SchemeKind};
 use crate::spec::Spec;
-use crate::theory;
+use crate::theory::{self, Overdamped1d, TransitionTarget};
 
 /// The kind of noise driving the flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +93,8 @@ impl Target {
                     return Err(Error::BadSpec {
                         kind: "target",
                         spec: text.into(),
-                        reason: "interval needs finite low < high, e.g. interval:low=-3,high=0".into(),
+                        reason: "interval needs finite low < high, e.g. interval:low=-3,high=0"
+                            .into(),
                     });
                 }
                 Self::Interval { low, high }
@@ -248,7 +249,11 @@ fn geometry(cfg: &EscapeConfig, land: &AnyLandscape) -> Result<Geometry> {
     let (other, saddle, direction) = if from + 1 < minima.len() {
         (Some(from + 1), saddles.get(from).map(|_| from), 1.0)
     } else if from > 0 {
-        (Some(from - 1), Some(from - 1).filter(|&s| s < saddles.len()), -1.0)
+        (
+            Some(from - 1),
+            Some(from - 1).filter(|&s| s < saddles.len()),
+            -1.0,
+        )
     } else {
         (None, None, 1.0)
     };
@@ -261,7 +266,10 @@ fn geometry(cfg: &EscapeConfig, land: &AnyLandscape) -> Result<Geometry> {
         Ok(Geometry {
             start: start.clone(),
             region: ExitRegion::new(vec![plane])?,
-            description: format!("x[0] {} {level} ({what})", if direction > 0.0 { ">=" } else { "<=" }),
+            description: format!(
+                "x[0] {} {level} ({what})",
+                if direction > 0.0 { ">=" } else { "<=" }
+            ),
             minimum,
             saddle,
             level: Some((level, direction)),
@@ -270,7 +278,10 @@ fn geometry(cfg: &EscapeConfig, land: &AnyLandscape) -> Result<Geometry> {
     let geo = match &cfg.target {
         Target::OtherMinimum => {
             let other = other.ok_or_else(|| {
-                Error::Unsupported(format!("landscape {} has a single minimum: use --target interval:low=A,high=B", land.name()))
+                Error::Unsupported(format!(
+                    "landscape {} has a single minimum: use --target interval:low=A,high=B",
+                    land.name()
+                ))
             })?;
             one_sided(minima[other][0], "the other minimum")?
         }
@@ -354,13 +365,22 @@ impl EscapeConfig {
     fn noise(&self, land: &AnyLandscape) -> Result<(AnyProcess, AnyDiffusion<AnyLandscape>)> {
         let d = land.dim();
         Ok(match self.noise {
-            NoiseKind::Gaussian => (AnyProcess::brownian(d)?, AnyDiffusion::temperature(d, self.eps)?),
+            NoiseKind::Gaussian => (
+                AnyProcess::brownian(d)?,
+                AnyDiffusion::temperature(d, self.eps)?,
+            ),
             NoiseKind::Sgd => (
                 AnyProcess::brownian(d)?,
                 AnyDiffusion::sgd_like(land.clone(), self.lr, self.batch)?,
             ),
-            NoiseKind::Levy => (AnyProcess::alpha_stable(d, self.alpha)?, AnyDiffusion::scaled(d, self.eps)?),
-            NoiseKind::Anticorrelated => (AnyProcess::anticorrelated(d)?, AnyDiffusion::scaled(d, self.eps)?),
+            NoiseKind::Levy => (
+                AnyProcess::alpha_stable(d, self.alpha)?,
+                AnyDiffusion::scaled(d, self.eps)?,
+            ),
+            NoiseKind::Anticorrelated => (
+                AnyProcess::anticorrelated(d)?,
+                AnyDiffusion::scaled(d, self.eps)?,
+            ),
             NoiseKind::Ou => (
                 AnyProcess::ornstein_uhlenbeck(d, self.tau)?,
                 AnyDiffusion::temperature(d, self.eps)?,
@@ -399,7 +419,9 @@ pub fn run(cfg: &EscapeConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Esca
         t0: 0.0,
         seed: Seed(cfg.seed),
     };
-    let result = cfg.scheme.run_ensemble(&sde, &process, &geo.start, &geo.region, &(), &ens, progress)?;
+    let result =
+        cfg.scheme
+            .run_ensemble(&sde, &process, &geo.start, &geo.region, &(), &ens, progress)?;
     let statistics = escape_statistics(&result.records, ens.horizon(), cfg.confidence)?;
     Ok(EscapeReport {
         predictions: predictions(cfg, &land, &geo)?,
@@ -414,34 +436,45 @@ pub fn run(cfg: &EscapeConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Esca
 /// The theory predictions that apply to this case.
 fn predictions(cfg: &EscapeConfig, land: &AnyLandscape, geo: &Geometry) -> Result<Predictions> {
     let mut p = Predictions::default();
-    let to_saddle = matches!(cfg.target, Target::Saddle);
+    let target = match cfg.target {
+        Target::Saddle => TransitionTarget::Saddle,
+        _ => TransitionTarget::OtherMinimum,
+    };
     if let (NoiseKind::Gaussian, Some(m), Some(s)) = (cfg.noise, geo.minimum, geo.saddle) {
-        p.kramers = Some(theory::kramers::mean_transition_time(land, m, s, cfg.eps, to_saddle)?);
+        p.kramers = Some(theory::kramers::mean_transition_time(
+            land, m, s, cfg.eps, target,
+        )?);
     }
-    if land.dim() == 1 {
-        if let Some((level, direction)) = geo.level {
-            let x0 = geo.start[0];
-            p.exact_mfpt = match cfg.noise {
-                NoiseKind::Gaussian => Some(theory::mfpt::mean_first_passage(land, |_| cfg.eps, x0, level, direction)?),
-                NoiseKind::Sgd => {
-                    let c = cfg.lr / (2.0 * cfg.batch);
-                    Some(theory::mfpt::mean_first_passage(land, |x| c * land.curvature_1d(x).abs(), x0, level, direction)?)
-                }
-                _ => None,
-            };
+    if let (1, Some((level, _))) = (land.dim(), geo.level) {
+        let process = match cfg.noise {
+            NoiseKind::Gaussian => Some(Overdamped1d::langevin_on(land, cfg.eps)?),
+            NoiseKind::Sgd => {
+                let scale = cfg.lr / (2.0 * cfg.batch);
+                Some(Overdamped1d::state_dependent_on(land, move |x| {
+                    scale * landscape::curvature_1d(land, x).abs()
+                })?)
+            }
+            _ => None,
+        };
+        if let Some(process) = process {
+            p.exact_mfpt = Some(theory::mfpt::mean_first_passage_time(
+                &process,
+                geo.start[0],
+                level,
+            )?);
         }
     }
-    if cfg.noise == NoiseKind::Levy && land.dim() == 1 {
-        if let Some(m) = geo.minimum {
-            let xm = land.minima()[m][0];
-            let (left, right) = match (&cfg.target, geo.level) {
-                (Target::Interval { low, high }, _) => (xm - low, high - xm),
-                (_, Some((level, direction))) if direction > 0.0 => (f64::INFINITY, level - xm),
-                (_, Some((level, _))) => (xm - level, f64::INFINITY),
-                _ => (f64::INFINITY, f64::INFINITY),
-            };
-            p.levy_law = Some(theory::alpha_stable::mean_exit_time(cfg.alpha, cfg.eps, left, right)?);
-        }
+    if let (NoiseKind::Levy, 1, Some(m)) = (cfg.noise, land.dim(), geo.minimum) {
+        let xm = land.minima()[m][0];
+        let (left, right) = match (&cfg.target, geo.level) {
+            (Target::Interval { low, high }, _) => (xm - low, high - xm),
+            (_, Some((level, direction))) if direction > 0.0 => (f64::INFINITY, level - xm),
+            (_, Some((level, _))) => (xm - level, f64::INFINITY),
+            (_, None) => (f64::INFINITY, f64::INFINITY),
+        };
+        p.levy_law = Some(theory::alpha_stable::mean_exit_time(
+            cfg.alpha, cfg.eps, left, right,
+        )?);
     }
     Ok(p)
 }

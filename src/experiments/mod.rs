@@ -2,3 +2,4 @@
 //! figure), `run(config) -> Report`, and the figure built from the report.
 
 pub mod bench_w1;
+pub mod escape;

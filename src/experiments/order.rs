@@ -14,37 +14,40 @@
 //! Problems and estimators:
 //!
 //! - **gbm**, `dX = mu X dt + sigma X dW` (defaults `mu = 2, sigma = 1,
-//!   X0 = 1, T = 1`, the example of Higham, "An algorithmic introduction to
-//!   numerical simulation of stochastic differential equations", SIAM Review
-//!   43(3), 2001, Section 5). Euler-Maruyama and Milstein are compared with
-//!   the exact Ito solution, stochastic Heun with the exact Stratonovich
-//!   solution, both evaluated on the same Brownian path
-//!   ([`BrownianPath`]) as the scheme. Strong error: RMS of
-//!   `X_N - X(T)`. Weak error: `|E X_N - E X(T)|`.
-//! - **ou**, `dX = -theta X dt + sigma dW`: the reference is the exact
+//!   X0 = 1, T = 1` and steps `2^-5 .. 2^-10`, the example and range of
+//!   Higham, "An algorithmic introduction to numerical simulation of
+//!   stochastic differential equations", SIAM Review 43(3), 2001,
+//!   Section 5). Euler-Maruyama and Milstein are compared with the exact
+//!   Ito solution, stochastic Heun with the exact Stratonovich solution, both
+//!   evaluated on the same Brownian path ([`BrownianPath`]) as the scheme.
+//!   Strong error: RMS of `X_N - X(T)`. Weak error: `|E X_N - E X(T)|` by the
+//!   coupled estimator below.
+//! - **ou**, `dX = -theta X dt + sigma dW`. Strong error against the exact
 //!   Gaussian recursion ([`OrnsteinUhlenbeck::exact_step`]) on the path's
 //!   finest grid, `reference_refinement` levels below the finest scheme
-//!   grid. It has the exact law at every grid time, so weak errors against
-//!   it are unbiased; pathwise it is within RMS
-//!   `sigma theta delta sqrt(T / 12)` of the true solution (`delta` its
-//!   step), a fraction `2^-refinement / 2` or so of Euler-Maruyama's own
-//!   strong error at the finest scheme step. Weak observable `E X^2`.
+//!   grid: pathwise it is within RMS `sigma theta delta sqrt(T / 12)` of the
+//!   true solution (`delta` its step), about `2^-refinement / 2` of
+//!   Euler-Maruyama's own error `sigma theta dt sqrt(T / 3)` at the finest
+//!   scheme step `dt`. Weak error of `E X(T)^2` from exact moments (below).
 //! - **oscillator**, underdamped Langevin in the harmonic well
-//!   `V = k q^2 / 2`: a linear SDE under linear schemes, so the law of the
-//!   numerical solution is Gaussian and its mean and covariance follow
-//!   exactly from the scheme's own step map (extracted by stepping unit
-//!   vectors); the reference moments come from Van Loan's formula
-//!   ([`test_problems::LinearSde::moments`]). Weak error of `E q^2`,
-//!   computed without Monte Carlo (standard error 0). This is where BAOAB's
-//!   weak order 2 is measured (its *stationary* configurational variance is
-//!   exact for a harmonic well, so the finite-time error is used instead).
+//!   `V = k q^2 / 2`; weak error of `E q(T)^2` from exact moments. This is
+//!   where BAOAB's weak order 2 is measured (its *stationary*
+//!   configurational variance is exact for a harmonic well, so the
+//!   finite-time error is used instead).
 //!
-//! **Coupled weak estimator.** Weak errors of order 1 are small against
+//! **Exact moments.** On a linear SDE a linear scheme keeps the law
+//! Gaussian, with mean and covariance propagated exactly through the
+//! scheme's own step map ([`test_problems::scheme_moments`]); the SDE's
+//! moments come from Van Loan's formula
+//! ([`test_problems::LinearSde::moments`]) or the OU closed forms. Such weak
+//! errors carry no Monte Carlo noise (standard error 0).
+//!
+//! **Coupled weak estimator.** Weak errors of order 1 are small against the
 //! Monte Carlo noise of `E f(X_N)` alone. Each path therefore computes
-//! `D = f(X_N) - f(X_ref)` with `X_ref` the reference on the same Brownian
-//! path; `E D` is exactly the weak error (the reference has the exact law),
-//! while `Var D` is of the order of the squared strong error, not of
-//! `Var f(X)`, which removes most of the noise.
+//! `D = f(X_N) - f(X(T))` with `X(T)` the exact solution on the same
+//! Brownian path; `E D` is exactly the weak error, while `Var D` is of the
+//! order of the squared strong error instead of `Var f(X)`, which removes
+//! most of the noise.
 //!
 //! Paths run in blocks of [`ensemble::BLOCK`] in parallel; path `i` of
 //! problem `p` uses the Brownian path of `seed.child(p).child(i)`, and block
@@ -52,7 +55,7 @@
 //! thread count. Non-finite errors (a divergent step size) are counted per
 //! point and left out of its statistics.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -174,8 +177,8 @@ pub struct OrderConfig {
 }
 
 impl Default for OrderConfig {
-    /// `T = 1`, 40 000 paths, grids of 8 to 256 steps (six step sizes), OU
-    /// reference on 2048 steps, seed 1.
+    /// `T = 1`, 40 000 paths, grids of 32 to 1024 steps (six step sizes),
+    /// OU reference on 8192 steps, seed 1.
     fn default() -> Self {
         Self {
             horizon: 1.0,
@@ -183,8 +186,8 @@ impl Default for OrderConfig {
             ou: OuConfig::default(),
             oscillator: OscillatorConfig::default(),
             paths: 40_000,
-            coarsest_level: 3,
-            finest_level: 8,
+            coarsest_level: 5,
+            finest_level: 10,
             reference_refinement: 3,
             seed: 1,
         }
@@ -241,6 +244,10 @@ impl OrderConfig {
 
     fn levels(&self) -> std::ops::RangeInclusive<u32> {
         self.coarsest_level..=self.finest_level
+    }
+
+    fn dt(&self, level: u32) -> f64 {
+        self.horizon / (1u64 << level) as f64
     }
 }
 
@@ -393,20 +400,46 @@ pub fn fit_log_log(points: &[(f64, f64)]) -> Option<SlopeFit> {
 pub fn run(cfg: &OrderConfig) -> Result<OrderReport> {
     cfg.validate()?;
     let seed = Seed(cfg.seed);
-    let gbm = GbmProblem {
+    let t = cfg.horizon;
+    let gbm = GbmReference {
         sde: GeometricBrownianMotion::new(1, cfg.gbm.mu, cfg.gbm.sigma)?,
         x0: cfg.gbm.x0,
-        horizon: cfg.horizon,
+        horizon: t,
+        level: cfg.finest_level,
     };
-    let ou = OuProblem {
+    let ou = OuReference {
         sde: OrnsteinUhlenbeck::new(1, cfg.ou.theta, cfg.ou.sigma)?,
         x0: cfg.ou.x0,
-        horizon: cfg.horizon,
-        path_level: cfg.finest_level + cfg.reference_refinement,
+        level: cfg.finest_level + cfg.reference_refinement,
     };
-    let mut rows = monte_carlo(&gbm, cfg, seed.child(0))?;
-    rows.extend(monte_carlo(&ou, cfg, seed.child(1))?);
-    rows.extend(oscillator_rows(cfg)?);
+    let mean = WeakObservable {
+        label: "E X(T)",
+        f: |x| x,
+    };
+    let mut rows = monte_carlo(&gbm, cfg, seed.child(0), Some(mean))?;
+    rows.extend(monte_carlo(&ou, cfg, seed.child(1), None)?);
+
+    let ou_second = ou.sde.variance(t) + ou.sde.mean(ou.x0, t).powi(2);
+    let (sde, x0) = (&ou.sde, [ou.x0]);
+    rows.push(moment_row("ou", sde, &EulerMaruyama, &x0, ou_second, cfg));
+    rows.push(moment_row("ou", sde, &Milstein, &x0, ou_second, cfg));
+    rows.push(moment_row("ou", sde, &StochasticHeun, &x0, ou_second, cfg));
+
+    let o = cfg.oscillator;
+    let well = Quadratic::new(DMatrix::from_element(1, 1, o.stiffness), vec![0.0])?;
+    let sde = UnderdampedLangevin::new(well, o.gamma, o.eps)?;
+    let z0 = [o.q0, o.p0];
+    let (m, s) = test_problems::harmonic_langevin(o.stiffness, o.gamma, o.eps)?.moments(&z0, t);
+    let q_second = s[(0, 0)] + m[0] * m[0];
+    rows.push(moment_row(
+        "oscillator",
+        &sde,
+        &EulerMaruyama,
+        &z0,
+        q_second,
+        cfg,
+    ));
+    rows.push(moment_row("oscillator", &sde, &Baoab, &z0, q_second, cfg));
     Ok(OrderReport { config: *cfg, rows })
 }
 
@@ -414,29 +447,25 @@ pub fn run(cfg: &OrderConfig) -> Result<OrderReport> {
 trait Reference: Sync {
     type S: Sde;
     const NAME: &'static str;
-    /// The weak observable `f`, in words.
-    const OBSERVABLE: &'static str;
     fn sde(&self) -> &Self::S;
     fn x0(&self) -> f64;
-    fn horizon(&self) -> f64;
     /// The finest level of the Brownian path the reference needs.
-    fn path_level(&self, cfg: &OrderConfig) -> u32;
+    fn path_level(&self) -> u32;
     /// `X(T)` on `path` for the Ito and the Stratonovich reading.
     fn references(&self, path: &BrownianPath) -> (f64, f64);
-    /// The weak observable `f`.
-    fn observable(&self, x: f64) -> f64;
 }
 
-struct GbmProblem {
+/// Geometric Brownian motion, solved exactly from `W(T)`.
+struct GbmReference {
     sde: GeometricBrownianMotion,
     x0: f64,
     horizon: f64,
+    level: u32,
 }
 
-impl Reference for GbmProblem {
+impl Reference for GbmReference {
     type S = GeometricBrownianMotion;
     const NAME: &'static str = "gbm";
-    const OBSERVABLE: &'static str = "E X(T)";
 
     fn sde(&self) -> &Self::S {
         &self.sde
@@ -444,36 +473,29 @@ impl Reference for GbmProblem {
     fn x0(&self) -> f64 {
         self.x0
     }
-    fn horizon(&self) -> f64 {
-        self.horizon
-    }
-    fn path_level(&self, cfg: &OrderConfig) -> u32 {
-        cfg.finest_level
+    fn path_level(&self) -> u32 {
+        self.level
     }
     fn references(&self, path: &BrownianPath) -> (f64, f64) {
-        let mut w = [0.0];
-        path.increment_into(0, 0, &mut w);
+        let w = path.value_at_end()[0];
         (
-            self.sde.exact_ito(self.x0, self.horizon, w[0]),
-            self.sde.exact_stratonovich(self.x0, self.horizon, w[0]),
+            self.sde.exact_ito(self.x0, self.horizon, w),
+            self.sde.exact_stratonovich(self.x0, self.horizon, w),
         )
     }
-    fn observable(&self, x: f64) -> f64 {
-        x
-    }
 }
 
-struct OuProblem {
+/// The OU process, by its exact recursion on the path's finest grid
+/// (additive noise: both readings agree).
+struct OuReference {
     sde: OrnsteinUhlenbeck,
     x0: f64,
-    horizon: f64,
-    path_level: u32,
+    level: u32,
 }
 
-impl Reference for OuProblem {
+impl Reference for OuReference {
     type S = OrnsteinUhlenbeck;
     const NAME: &'static str = "ou";
-    const OBSERVABLE: &'static str = "E X(T)^2";
 
     fn sde(&self) -> &Self::S {
         &self.sde
@@ -481,28 +503,24 @@ impl Reference for OuProblem {
     fn x0(&self) -> f64 {
         self.x0
     }
-    fn horizon(&self) -> f64 {
-        self.horizon
+    fn path_level(&self) -> u32 {
+        self.level
     }
-    fn path_level(&self, _cfg: &OrderConfig) -> u32 {
-        self.path_level
-    }
-    /// The exact recursion on the finest grid; additive noise, so both
-    /// readings agree.
     fn references(&self, path: &BrownianPath) -> (f64, f64) {
-        let level = path.finest_level();
-        let dt = path.dt(level);
-        let mut w = [0.0];
-        let mut x = self.x0;
-        for k in 0..path.steps(level) {
-            path.increment_into(level, k, &mut w);
-            x = self.sde.exact_step(x, dt, w[0]);
-        }
+        let dt = path.dt(self.level);
+        let x = path
+            .increments(self.level)
+            .iter()
+            .fold(self.x0, |x, &w| self.sde.exact_step(x, dt, w));
         (x, x)
     }
-    fn observable(&self, x: f64) -> f64 {
-        x * x
-    }
+}
+
+/// The function `f` of a Monte Carlo weak error, with its description.
+#[derive(Clone, Copy)]
+struct WeakObservable {
+    label: &'static str,
+    f: fn(f64) -> f64,
 }
 
 /// Running sums of one error sample: count, sum, sum of squares, and the
@@ -517,9 +535,13 @@ struct Sums {
 
 impl Sums {
     fn push(&mut self, v: f64) {
-        self.n += 1;
-        self.sum += v;
-        self.sum_sq += v * v;
+        if v.is_finite() {
+            self.n += 1;
+            self.sum += v;
+            self.sum_sq += v * v;
+        } else {
+            self.diverged += 1;
+        }
     }
 
     fn merge(&mut self, other: &Sums) {
@@ -529,99 +551,88 @@ impl Sums {
         self.diverged += other.diverged;
     }
 
-    /// Sample mean and its standard error (NaN when there are fewer than 2 samples).
+    /// Sample mean and its standard error (NaN with fewer than 2 samples).
     fn mean_se(&self) -> (f64, f64) {
         let n = self.n as f64;
         let mean = self.sum / n;
         let var = ((self.sum_sq - n * mean * mean) / (n - 1.0)).max(0.0);
         (mean, (var / n).sqrt())
     }
+
+    /// The RMS error from sums of squared errors, with the delta-method
+    /// standard error `se(MSE) / (2 RMS)`.
+    fn strong_point(&self, dt: f64) -> ErrorPoint {
+        let (mse, se_mse) = self.mean_se();
+        let rms = mse.sqrt();
+        ErrorPoint {
+            dt,
+            error: rms,
+            standard_error: se_mse / (2.0 * rms),
+            samples: self.n,
+            diverged: self.diverged,
+        }
+    }
+
+    /// `|mean|` of the coupled differences, with the standard error of the mean.
+    fn weak_point(&self, dt: f64) -> ErrorPoint {
+        let (mean, se) = self.mean_se();
+        ErrorPoint {
+            dt,
+            error: mean.abs(),
+            standard_error: se,
+            samples: self.n,
+            diverged: self.diverged,
+        }
+    }
 }
 
-/// The sums of one (scheme, level) cell: squared errors for the strong
-/// error, observable differences for the weak one.
+/// Sums of one (scheme, level): squared errors (strong) and observable
+/// differences (weak).
 #[derive(Debug, Clone, Copy, Default)]
 struct Cell {
     strong: Sums,
     weak: Sums,
 }
 
-impl Cell {
-    fn push(&mut self, error: f64, weak_difference: f64) {
-        if error.is_finite() && weak_difference.is_finite() {
-            self.strong.push(error * error);
-            self.weak.push(weak_difference);
-        } else {
-            self.strong.diverged += 1;
-            self.weak.diverged += 1;
-        }
-    }
-
-    fn merge(&mut self, other: &Cell) {
-        self.strong.merge(&other.strong);
-        self.weak.merge(&other.weak);
-    }
-
-    fn strong_point(&self, dt: f64) -> ErrorPoint {
-        let (mse, se_mse) = self.strong.mean_se();
-        let rms = mse.sqrt();
-        ErrorPoint {
-            dt,
-            error: rms,
-            standard_error: se_mse / (2.0 * rms),
-            samples: self.strong.n,
-            diverged: self.strong.diverged,
-        }
-    }
-
-    fn weak_point(&self, dt: f64) -> ErrorPoint {
-        let (mean, se) = self.weak.mean_se();
-        ErrorPoint {
-            dt,
-            error: mean.abs(),
-            standard_error: se,
-            samples: self.weak.n,
-            diverged: self.weak.diverged,
-        }
-    }
-}
-
 /// The schemes of the Monte Carlo problems, in report order.
 const MC_SCHEMES: usize = 3;
 
-/// Scratch of one block of paths.
-struct Scratch {
-    path: BrownianPath,
-    ws: Workspace,
-    x: [f64; 1],
-    dn: [f64; 1],
-}
-
-/// Adds the errors of `scheme` at every level on the current path to `cells`.
+/// Adds the errors of `scheme` at every level on `path` to `cells`.
+#[allow(clippy::too_many_arguments)]
 fn accumulate<P: Reference, M: Scheme<P::S>>(
     problem: &P,
     scheme: &M,
     cfg: &OrderConfig,
+    path: &BrownianPath,
     references: (f64, f64),
-    scratch: &mut Scratch,
+    weak: Option<WeakObservable>,
+    ws: &mut Workspace,
     cells: &mut [Cell],
 ) -> Result<()> {
     let reference = match scheme.calculus() {
         Calculus::Ito => references.0,
         Calculus::Stratonovich => references.1,
     };
-    let f_ref = problem.observable(reference);
     for (cell, level) in cells.iter_mut().zip(cfg.levels()) {
-        scratch.x[0] = problem.x0();
-        let Scratch { path, ws, x, dn } = scratch;
-        path.solve(problem.sde(), scheme, level, x, dn, ws)?;
-        cell.push(x[0] - reference, problem.observable(x[0]) - f_ref);
+        let mut x = [problem.x0()];
+        path.solve(problem.sde(), scheme, level, &mut x, ws)?;
+        let error = x[0] - reference;
+        cell.strong.push(error * error);
+        if let Some(w) = weak {
+            cell.weak.push((w.f)(x[0]) - (w.f)(reference));
+        }
     }
     Ok(())
 }
 
-/// Strong and weak rows of the three general schemes on `problem`.
-fn monte_carlo<P: Reference>(problem: &P, cfg: &OrderConfig, seed: Seed) -> Result<Vec<OrderRow>> {
+/// Strong rows (and weak rows if `weak` is given) of the three general
+/// schemes on `problem`, by coupled Monte Carlo.
+fn monte_carlo<P: Reference>(
+    problem: &P,
+    cfg: &OrderConfig,
+    seed: Seed,
+    weak: Option<WeakObservable>,
+) -> Result<Vec<OrderRow>> {
     let n_levels = cfg.levels().count();
     let sde = problem.sde();
     let (dim, noise_dim) = (sde.dim(), sde.diffusion().noise_dim());
@@ -631,26 +642,33 @@ fn monte_carlo<P: Reference>(problem: &P, cfg: &OrderConfig, seed: Seed) -> Resu
         .map(|b| -> Result<Vec<Cell>> {
             let first = b * ensemble::BLOCK;
             let count = ensemble::BLOCK.min(cfg.paths - first);
-            let mut scratch = Scratch {
-                path: BrownianPath::new(
-                    seed.child(first as u64),
-                    1,
-                    problem.path_level(cfg),
-                    problem.horizon(),
-                )?,
-                ws: Workspace::new(dim, noise_dim, 1),
-                x: [0.0],
-                dn: [0.0],
-            };
+            let mut path = BrownianPath::new(
+                seed.child(first as u64),
+                1,
+                problem.path_level(),
+                cfg.horizon,
+            )?;
+            let mut ws = Workspace::new(dim, noise_dim, 1);
             let mut cells = vec![Cell::default(); MC_SCHEMES * n_levels];
             for i in first..first + count {
-                scratch.path.resample(seed.child(i as u64));
-                let refs = problem.references(&scratch.path);
+                path.resample(seed.child(i as u64));
+                let refs = problem.references(&path);
                 let (em, rest) = cells.split_at_mut(n_levels);
                 let (milstein, heun) = rest.split_at_mut(n_levels);
-                accumulate(problem, &EulerMaruyama, cfg, refs, &mut scratch, em)?;
-                accumulate(problem, &Milstein, cfg, refs, &mut scratch, milstein)?;
-                accumulate(problem, &StochasticHeun, cfg, refs, &mut scratch, heun)?;
+                accumulate(problem, &EulerMaruyama, cfg, &path, refs, weak, &mut ws, em)?;
+                accumulate(
+                    problem, &Milstein, cfg, &path, refs, weak, &mut ws, milstein,
+                )?;
+                accumulate(
+                    problem,
+                    &StochasticHeun,
+                    cfg,
+                    &path,
+                    refs,
+                    weak,
+                    &mut ws,
+                    heun,
+                )?;
             }
             Ok(cells)
         })
@@ -658,29 +676,21 @@ fn monte_carlo<P: Reference>(problem: &P, cfg: &OrderConfig, seed: Seed) -> Resu
     let mut cells = vec![Cell::default(); MC_SCHEMES * n_levels];
     for block in &per_block {
         for (c, b) in cells.iter_mut().zip(block) {
-            c.merge(b);
+            c.strong.merge(&b.strong);
+            c.weak.merge(&b.weak);
         }
     }
 
     let additive = sde.diffusion().structure() == Structure::Additive;
     let infos: [&dyn SchemeInfo; MC_SCHEMES] = [&EulerMaruyama, &Milstein, &StochasticHeun];
-    let dts: Vec<f64> = cfg
-        .levels()
-        .map(|l| cfg.horizon / f64::from(1u32 << l))
-        .collect();
+    let dts: Vec<f64> = cfg.levels().map(|l| cfg.dt(l)).collect();
     let mut rows = Vec::with_capacity(2 * MC_SCHEMES);
-    for (info, scheme_cells) in infos.iter().zip(cells.chunks_exact(n_levels)) {
-        let strong: Vec<ErrorPoint> = scheme_cells
+    for (info, cells) in infos.iter().zip(cells.chunks_exact(n_levels)) {
+        let strong = cells
             .iter()
             .zip(&dts)
-            .map(|(c, &dt)| c.strong_point(dt))
-            .collect();
-        let weak: Vec<ErrorPoint> = scheme_cells
-            .iter()
-            .zip(&dts)
-            .map(|(c, &dt)| c.weak_point(dt))
-            .collect();
-        let guaranteed_strong = if additive {
+            .map(|(c, &dt)| c.strong.strong_point(dt));
+        let guaranteed = if additive {
             info.strong_order().max(1.0)
         } else {
             info.strong_order()
@@ -691,20 +701,65 @@ fn monte_carlo<P: Reference>(problem: &P, cfg: &OrderConfig, seed: Seed) -> Resu
             ErrorKind::Strong,
             "X_N - X(T)",
             Estimator::CoupledMonteCarlo,
-            guaranteed_strong,
-            strong,
+            guaranteed,
+            strong.collect(),
         ));
-        rows.push(make_row(
-            P::NAME,
-            *info,
-            ErrorKind::Weak,
-            P::OBSERVABLE,
-            Estimator::CoupledMonteCarlo,
-            info.weak_order(),
-            weak,
-        ));
+        if let Some(w) = weak {
+            let points = cells.iter().zip(&dts).map(|(c, &dt)| c.weak.weak_point(dt));
+            rows.push(make_row(
+                P::NAME,
+                *info,
+                ErrorKind::Weak,
+                w.label,
+                Estimator::CoupledMonteCarlo,
+                info.weak_order(),
+                points.collect(),
+            ));
+        }
     }
     Ok(rows)
+}
+
+/// The weak error of `E x_0(T)^2` for `scheme` on a linear problem, from
+/// exact moments ([`test_problems::scheme_moments`]) against the exact
+/// value `exact`. A step size at which the scheme is unstable gives a
+/// non-finite error, which the fit and the figure leave out.
+fn moment_row<S: Sde, M: Scheme<S>>(
+    problem: &str,
+    sde: &S,
+    scheme: &M,
+    z0: &[f64],
+    exact: f64,
+    cfg: &OrderConfig,
+) -> OrderRow {
+    let points = cfg
+        .levels()
+        .map(|level| {
+            let dt = cfg.dt(level);
+            let (m, s) = test_problems::scheme_moments(sde, scheme, z0, dt, 1usize << level);
+            ErrorPoint {
+                dt,
+                error: (s[(0, 0)] + m[0] * m[0] - exact).abs(),
+                standard_error: 0.0,
+                samples: 0,
+                diverged: 0,
+            }
+        })
+        .collect();
+    let observable = if problem == "oscillator" {
+        "E q(T)^2"
+    } else {
+        "E X(T)^2"
+    };
+    make_row(
+        problem,
+        scheme,
+        ErrorKind::Weak,
+        observable,
+        Estimator::ExactMoments,
+        scheme.weak_order(),
+        points,
+    )
 }
 
 fn make_row(
@@ -734,100 +789,7 @@ fn make_row(
     }
 }
 
-/// Mean and covariance after `steps` steps of `scheme` from `z0`, for a
-/// linear SDE whose step map is linear in `(x, dn)`: with
-/// `x' = M x + N dn` (columns extracted by stepping unit vectors) and
-/// `dn ~ N(0, dt I)`, `m' = M m` and `S' = M S M^T + dt N N^T`.
-///
-/// # Requirements
-/// The step is linear in `(x, dn)` (a linear SDE, time-homogeneous, with
-/// no constant term, under a scheme built from linear operations).
-fn scheme_moments<S: Sde, M: Scheme<S>>(
-    sde: &S,
-    scheme: &M,
-    z0: &[f64],
-    dt: f64,
-    steps: usize,
-) -> (DVector<f64>, DMatrix<f64>) {
-    let (d, m) = (sde.dim(), sde.diffusion().noise_dim());
-    let mut ws = Workspace::new(d, m, 1);
-    let mut state_map = DMatrix::zeros(d, d);
-    let mut noise_map = DMatrix::zeros(d, m);
-    let zero_noise = vec![0.0; m];
-    for j in 0..d {
-        let mut x = vec![0.0; d];
-        x[j] = 1.0;
-        scheme.step(sde, &mut x, 0.0, dt, &zero_noise, &mut ws);
-        state_map.set_column(j, &DVector::from_column_slice(&x));
-    }
-    for j in 0..m {
-        let mut x = vec![0.0; d];
-        let mut dn = vec![0.0; m];
-        dn[j] = 1.0;
-        scheme.step(sde, &mut x, 0.0, dt, &dn, &mut ws);
-        noise_map.set_column(j, &DVector::from_column_slice(&x));
-    }
-    let injected = &noise_map * noise_map.transpose() * dt;
-    let mut mean = DVector::from_column_slice(z0);
-    let mut cov = DMatrix::zeros(d, d);
-    for _ in 0..steps {
-        mean = &state_map * mean;
-        cov = &state_map * cov * state_map.transpose() + &injected;
-    }
-    (mean, cov)
-}
-
-/// Weak errors of `E q(T)^2` for Euler-Maruyama and BAOAB on the harmonic
-/// oscillator, from exact moments.
-fn oscillator_rows(cfg: &OrderConfig) -> Result<Vec<OrderRow>> {
-    let o = cfg.oscillator;
-    let well = Quadratic::new(DMatrix::from_element(1, 1, o.stiffness), vec![0.0])?;
-    let sde = UnderdampedLangevin::new(well, o.gamma, o.eps)?;
-    let z0 = [o.q0, o.p0];
-    let (m, s) =
-        test_problems::harmonic_langevin(o.stiffness, o.gamma, o.eps)?.moments(&z0, cfg.horizon);
-    let exact = s[(0, 0)] + m[0] * m[0];
-    let points = |scheme: &dyn Fn(f64, usize) -> (DVector<f64>, DMatrix<f64>)| -> Vec<ErrorPoint> {
-        cfg.levels()
-            .map(|level| {
-                let steps = 1usize << level;
-                let dt = cfg.horizon / steps as f64;
-                let (m, s) = scheme(dt, steps);
-                ErrorPoint {
-                    dt,
-                    error: (s[(0, 0)] + m[0] * m[0] - exact).abs(),
-                    standard_error: 0.0,
-                    samples: 0,
-                    diverged: 0,
-                }
-            })
-            .collect()
-    };
-    let em = points(&|dt, steps| scheme_moments(&sde, &EulerMaruyama, &z0, dt, steps));
-    let baoab = points(&|dt, steps| scheme_moments(&sde, &Baoab, &z0, dt, steps));
-    Ok(vec![
-        make_row(
-            "oscillator",
-            &EulerMaruyama,
-            ErrorKind::Weak,
-            "E q(T)^2",
-            Estimator::ExactMoments,
-            EulerMaruyama.weak_order(),
-            em,
-        ),
-        make_row(
-            "oscillator",
-            &Baoab,
-            ErrorKind::Weak,
-            "E q(T)^2",
-            Estimator::ExactMoments,
-            Baoab.weak_order(),
-            baoab,
-        ),
-    ])
-}
-
-/// Palette index of a scheme (strong errors; weak errors use index + 4).
+/// Palette index of a scheme (shared by its strong and weak series).
 fn scheme_color(scheme: &str) -> usize {
     match scheme {
         "euler-maruyama" => 0,
@@ -837,8 +799,8 @@ fn scheme_color(scheme: &str) -> usize {
     }
 }
 
-/// Palette index of the dashed reference slopes.
-const REFERENCE_COLOR: usize = 7;
+/// Palette index of the dashed reference slopes (black in the shared palette).
+const REFERENCE_COLOR: usize = 6;
 
 /// Normal quantile of the error bars (95%).
 const Z95: f64 = 1.959_963_984_540_054;
@@ -846,7 +808,8 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// The log-log order plot of one problem: error against `dt` with 95%
 /// error bars (their lower end clipped at a tenth of the point where the
 /// interval reaches 0, which a log axis cannot show), one series per
-/// (scheme, error kind), and a dashed line `C dt^p` for each guaranteed
+/// (scheme, error kind) in the scheme's colour (strong errors as markers,
+/// weak errors as a solid line), and a dashed line `C dt^p` for each guaranteed
 /// order `p`, placed a factor 2 above the first row with that order at the
 /// coarsest step. Points whose error is not positive are left out.
 pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
@@ -871,7 +834,10 @@ pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
             .map_or_else(String::new, |f| format!(" (slope {:.2})", f.slope));
         series.push(Series {
             label: format!("{} {kind}{slope}", row.scheme),
-            mark: Mark::Points,
+            mark: match row.kind {
+                ErrorKind::Strong => Mark::Points,
+                ErrorKind::Weak => Mark::Line,
+            },
             points: kept.iter().map(|p| (p.dt, p.error)).collect(),
             error_bars: Some(
                 kept.iter()
@@ -881,7 +847,7 @@ pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
                     })
                     .collect(),
             ),
-            color: scheme_color(&row.scheme) + if row.kind == ErrorKind::Weak { 4 } else { 0 },
+            color: scheme_color(&row.scheme),
         });
     }
     let mut orders: Vec<f64> = rows.iter().map(|r| r.guaranteed_order).collect();
@@ -927,7 +893,7 @@ pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
 /// The paper's order figure: geometric Brownian motion, strong and weak
 /// errors of Euler-Maruyama, Milstein and stochastic Heun.
 pub fn figure(report: &OrderReport) -> Figure {
-    problem_figure(report, GbmProblem::NAME)
+    problem_figure(report, GbmReference::NAME)
 }
 
 /// A plain-text table of the fitted slopes, one line per row.
@@ -999,19 +965,6 @@ mod tests {
     }
 
     #[test]
-    fn scheme_moments_of_euler_on_ou_match_the_recursion() {
-        // EM on dX = -theta X dt + sigma dW: m_N = (1 - theta h)^N x0,
-        // v_{n+1} = (1 - theta h)^2 v_n + sigma^2 h.
-        let (theta, sigma, h, n) = (1.3, 0.7, 0.05, 20);
-        let ou = OrnsteinUhlenbeck::new(1, theta, sigma).unwrap();
-        let (m, s) = scheme_moments(&ou, &EulerMaruyama, &[2.0], h, n);
-        let a: f64 = 1.0 - theta * h;
-        let v = (0..n).fold(0.0, |v, _| a * a * v + sigma * sigma * h);
-        approx::assert_relative_eq!(m[0], a.powi(n as i32) * 2.0, max_relative = 1e-13);
-        approx::assert_relative_eq!(s[(0, 0)], v, max_relative = 1e-13);
-    }
-
-    #[test]
     fn config_validation() {
         assert!(OrderConfig::default().validate().is_ok());
         let bad = [
@@ -1068,7 +1021,7 @@ mod tests {
         }
         let fig = figure(&report);
         assert_eq!(
-            fig.series.iter().filter(|s| s.mark == Mark::Points).count(),
+            fig.series.iter().filter(|s| s.mark != Mark::Dashed).count(),
             2 * MC_SCHEMES
         );
         assert!(fig.series.iter().any(|s| s.mark == Mark::Dashed));

@@ -8,6 +8,13 @@
 //!
 //! Vectors are `&[f64]` slices so hot loops allocate nothing; the Hessian is
 //! written into a caller-owned `nalgebra::DMatrix`.
+//!
+//! The landscapes, one file each with its formula and critical points:
+//! [`Quadratic`], [`DoubleWell`], [`TiltedDoubleWell`],
+//! [`TransverseDoubleWell`], [`SharpFlat`] (equal depths, unequal
+//! curvatures) and [`PiecewiseValley`] (exactly harmonic wells and barrier).
+//! [`parse`] builds any of them from a `name:key=value,...` spec into an
+//! [`AnyLandscape`]; [`LANDSCAPE_HELP`] lists the specs.
 
 pub mod double_well;
 pub mod piecewise_valley;
@@ -39,6 +46,17 @@ pub trait Objective: Sync + Send {
 pub trait Gradient: Objective {
     /// Writes the gradient at `x` into `grad` (both of length `dim`).
     fn gradient(&self, x: &[f64], grad: &mut [f64]);
+    /// The gradients of a block of points stored one after another
+    /// (`xs.len()` a multiple of `dim`). The default calls
+    /// [`Gradient::gradient`] per point; after inlining, a low-dimensional
+    /// gradient becomes a loop the compiler vectorises.
+    #[inline]
+    fn gradient_block(&self, xs: &[f64], grads: &mut [f64]) {
+        let d = self.dim();
+        for (x, g) in xs.chunks_exact(d).zip(grads.chunks_exact_mut(d)) {
+            self.gradient(x, g);
+        }
+    }
 }
 
 /// An objective with an analytic Hessian.

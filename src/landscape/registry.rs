@@ -20,8 +20,8 @@ quadratic:h=1,c=0                          V = (x-c)^T diag(h) (x-c) / 2; h, c l
 double-well                                V = (x^2-1)^2; minima -1, 1, barrier top 0, height 1
 tilted-double-well:c=0.25                  V = (x^2-1)^2 + c x; |c| < 8/(3 sqrt 3) ~ 1.5396
 transverse-double-well:a=3                 V = (x^2-1)^2 + (1 + a x^2) y^2 / 2 in 2-D; a > -1
-sharp-flat:left=24,right=4,width=0.5       V = (x^2-1)^2 (m + delta tanh(x/width)); V''(-1) = left, V''(1) = right, V(-1) = V(1) = 0
-piecewise-valley:min=8,saddle=4,height=1   C^1 quadratic pieces; V''(min) = left, right (both default to min), V''(0) = -saddle, V(0) = height";
+sharp-flat:left=24,right=4,width=0.5       V = (x^2-1)^2 (m + delta tanh(x/width)); V(+-1) = 0, V''(-1) = left, V''(1) = right; 1e-3 <= width <= 1e3
+piecewise-valley:min=8,saddle=4,height=1   C^1 quadratic pieces; V = 0 and V'' = left, right at the minima (both default to min), V(0) = height, V''(0) = -saddle";
 
 /// The names [`parse`] accepts, in the order of [`LANDSCAPE_HELP`].
 pub const LANDSCAPE_NAMES: [&str; 6] = [
@@ -80,6 +80,11 @@ impl Gradient for AnyLandscape {
     #[inline]
     fn gradient(&self, x: &[f64], grad: &mut [f64]) {
         dispatch!(self, l => l.gradient(x, grad))
+    }
+
+    #[inline]
+    fn gradient_block(&self, xs: &[f64], grads: &mut [f64]) {
+        dispatch!(self, l => l.gradient_block(xs, grads))
     }
 }
 

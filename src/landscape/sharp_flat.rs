@@ -20,6 +20,8 @@
 //! m = (k_L + k_R) / 16,        delta = (k_R - k_L) / (16 T).
 //! ```
 //!
+//! The width must lie in `[1e-3, 1e3]` (below, `r` is a near-discontinuous
+//! step; above, it is nearly constant and the curvatures can hardly differ).
 //! `r` is monotone with infimum `m - |delta|`, so `r > 0` everywhere (needed
 //! for `V >= 0` with zeros only at `+-1`) iff `T (k_L + k_R) > |k_R - k_L|`;
 //! other parameters are rejected.
@@ -39,14 +41,19 @@
 //!   `g(x) > 4 x (r_min - |delta| x e^{-2x/w} / w)`, positive once
 //!   `x >= X >= max(1, w/2)` with `|delta| X e^{-2X/w} / w <= r_min` (the
 //!   bracket's second term decreases for `x > w/2`);
-//! * on `[-X, X]`: adaptive subdivision where a cell is root-free if
-//!   `|g(a)| + |g(b)| > L_1 (b - a)` (with `L_1 >= sup |g'|`), or strictly
-//!   monotone if `g'(a) g'(b) > 0` and `|g'(a)| + |g'(b)| > L_2 (b - a)`
-//!   (with `L_2 >= sup |g''|`), holding one root iff the end signs differ.
-//!   `L_1`, `L_2` come from `|tanh'| <= 1`, `|tanh''| <= 4 / (3 sqrt 3)`,
-//!   `|tanh'''| <= 2`; every test carries a rounding slack. A cell that cannot
-//!   be classified before its width falls below `2^-40 X` (parameters at the
-//!   edge of a bifurcation) is rejected as well.
+//! * on `[-X, X]`: adaptive subdivision where a cell `[a, b]` is root-free if
+//!   `|g(a)| + |g(b)| > L_1 (b - a)` with `L_1 >= sup |g'|` (a root `z` in the
+//!   cell would give `|g(a)| + |g(b)| <= L_1 (z - a) + L_1 (b - z)`), or
+//!   strictly monotone if `g'(a) g'(b) > 0` and
+//!   `|g'(a)| + |g'(b)| > L_2 (b - a)` with `L_2 >= sup |g''|` (same
+//!   argument for `g'`), and then holds one root iff the end signs differ.
+//!   `L_1`, `L_2` are bounds over the cell, from the decay of `sech^2` away
+//!   from 0 and `|tanh''| <= 4 / (3 sqrt 3)`, `|tanh'''| <= 2`; every test
+//!   carries a rounding slack, and end signs
+//!   count only where `|g|` exceeds it. If a cell cannot be classified before
+//!   its width falls below `2^-40 X`, or after `2^20` cells in all
+//!   (parameters at the edge of a bifurcation), the parameters are rejected
+//!   as well.
 //!
 //! The barrier top `b` is then found by bisection on `g` over `[-1, 1]` down
 //! to adjacent floating-point numbers (machine precision).
@@ -63,16 +70,36 @@ use nalgebra::DMatrix;
 use super::{Gradient, Hessian, Landscape, Objective};
 use crate::error::{ensure_positive, Error, Result};
 
-/// `max_s |d^2/ds^2 tanh s| = max |2 sech^2 s tanh s| = 4 / (3 sqrt 3)`.
+/// `max_s |d^2/ds^2 tanh s| = max |2 sech^2 s tanh s| = 4 / (3 sqrt 3)`
+/// (at `tanh^2 s = 1/3`).
 const TANH2_BOUND: f64 = 0.769_800_358_919_501;
-/// `max_s |d^3/ds^3 tanh s| = max |2 sech^2 s (3 tanh^2 s - 1)| = 2`.
+/// `max_s |d^3/ds^3 tanh s| = max |2 sech^2 s (3 tanh^2 s - 1)| = 2` (at
+/// `s = 0`; elsewhere `2 (1 - t^2)(3 t^2 - 1) <= 2/3` with `t = tanh s`).
 const TANH3_BOUND: f64 = 2.0;
 /// Rounding slack, in units of `eps` times the magnitude of the terms, for
 /// one evaluation of `g` or `g'` (a few dozen rounded operations at most).
 const ROUNDING_ULPS: f64 = 32.0;
 /// Subdivision stops (and the parameters are rejected) below this fraction
-/// of the certified interval's half-width.
+/// of the certified interval's half-width ...
 const MIN_CELL: f64 = 1.0 / (1u64 << 40) as f64;
+/// ... or after this many cells.
+const MAX_CELLS: usize = 1 << 20;
+/// The admissible widths: below `1e-3` `r` is a near-discontinuous step
+/// (`r''` of order `delta 1e6`), above `1e3` it is constant to within `1e-3`
+/// relative over the wells and the curvatures can hardly differ.
+const WIDTH_RANGE: (f64, f64) = (1e-3, 1e3);
+
+/// Bounds used to classify one cell in the root count of `g`.
+struct CellBounds {
+    /// `>= sup |g'|` over the cell.
+    lip_g: f64,
+    /// `>= sup |g''|` over the cell.
+    lip_slope: f64,
+    /// `>=` the rounding error of one evaluation of `g` in the cell.
+    slack_g: f64,
+    /// `>=` the rounding error of one evaluation of `g'` in the cell.
+    slack_slope: f64,
+}
 
 /// `V(x) = (x^2 - 1)^2 (m + delta tanh(x / w))`: minima at `+-1` of equal
 /// depth 0 and curvatures `k_L`, `k_R` (module docs).
@@ -106,6 +133,13 @@ impl SharpFlat {
         ensure_positive("left", left)?;
         ensure_positive("right", right)?;
         ensure_positive("width", width)?;
+        if !(WIDTH_RANGE.0..=WIDTH_RANGE.1).contains(&width) {
+            return Err(Error::OutOfRange {
+                name: "width",
+                value: width,
+                expected: "between 1e-3 and 1e3",
+            });
+        }
         let t = (1.0 / width).tanh();
         let m = (left + right) / 16.0;
         let delta = (right - left) / (16.0 * t);
@@ -126,7 +160,7 @@ impl SharpFlat {
             delta,
             barrier: 0.0,
         };
-        match landscape.count_extra_critical_points() {
+        match landscape.count_roots_of_g() {
             Some(1) => {}
             Some(n) => {
                 return Err(Error::Unsupported(format!(
@@ -193,34 +227,29 @@ impl SharpFlat {
 
     /// The number of roots of `g` on the real line, certified as in the
     /// module docs, or `None` if a cell could not be classified.
-    fn count_extra_critical_points(&self) -> Option<usize> {
+    fn count_roots_of_g(&self) -> Option<usize> {
         let x_max = self.tail_radius();
-        let (w, d) = (self.width, self.delta.abs());
-        let u_max = (x_max * x_max - 1.0).max(1.0);
-        let (r0, r1, r2, r3) = (
-            self.m + d,
-            d / w,
-            TANH2_BOUND * d / (w * w),
-            TANH3_BOUND * d / (w * w * w),
-        );
-        let lip_g = 4.0 * r0 + 6.0 * x_max * r1 + u_max * r2;
-        let lip_slope = 10.0 * r1 + 8.0 * x_max * r2 + u_max * r3;
-        let slack_g = ROUNDING_ULPS * f64::EPSILON * (4.0 * x_max * r0 + u_max * r1);
-        let slack_slope = ROUNDING_ULPS * f64::EPSILON * lip_g;
         let min_width = MIN_CELL * x_max;
         // Split off-centre so that symmetric parameters (root at 0) do not
         // put a cell end exactly on the root.
         let split = 0.5 * (5.0_f64.sqrt() - 1.0);
         let mut count = 0;
         let mut cells = vec![(-x_max, x_max)];
+        let mut visited = 0;
         while let Some((a, b)) = cells.pop() {
+            visited += 1;
+            if visited > MAX_CELLS {
+                return None;
+            }
             let h = b - a;
+            let bound = self.cell_bounds(a, b);
             let ((ga, sa), (gb, sb)) = (self.g_and_slope(a), self.g_and_slope(b));
-            if ga.abs() + gb.abs() > lip_g * h + 2.0 * slack_g {
+            if ga.abs() + gb.abs() > bound.lip_g * h + 2.0 * bound.slack_g {
                 continue;
             }
-            let monotone = sa * sb > 0.0 && sa.abs() + sb.abs() > lip_slope * h + 2.0 * slack_slope;
-            if monotone && ga.abs() > slack_g && gb.abs() > slack_g {
+            let monotone = sa * sb > 0.0
+                && sa.abs() + sb.abs() > bound.lip_slope * h + 2.0 * bound.slack_slope;
+            if monotone && ga.abs() > bound.slack_g && gb.abs() > bound.slack_g {
                 count += usize::from((ga < 0.0) != (gb < 0.0));
                 continue;
             }
@@ -232,6 +261,35 @@ impl SharpFlat {
             cells.push((mid, b));
         }
         Some(count)
+    }
+
+    /// Bounds over the cell `[a, b]` on `|g'|`, `|g''|` and on the rounding
+    /// error of `g`, `g'` (module docs). With `s_min` the smallest `|x| / w`
+    /// in the cell and `q = sech^2(s_min)` (`sech^2` decreases in `|s|`):
+    /// `|tanh'| <= q`, `|tanh''| = 2 sech^2 |tanh| <= min(4 / (3 sqrt 3), 2 q)`,
+    /// `|tanh'''| = 2 sech^2 |3 tanh^2 - 1| <= min(2, 4 q)`; `|r| <= m + |delta|`,
+    /// `|x| <= X_c = max(|a|, |b|)`, `|x^2 - 1| <= max(X_c^2 - 1, 1)`.
+    fn cell_bounds(&self, a: f64, b: f64) -> CellBounds {
+        let (w, d) = (self.width, self.delta.abs());
+        let s_min = if a <= 0.0 && b >= 0.0 {
+            0.0
+        } else {
+            a.abs().min(b.abs()) / w
+        };
+        let q = tanh_sech2(s_min).1;
+        let x_c = a.abs().max(b.abs());
+        let u_c = (x_c * x_c - 1.0).max(1.0);
+        let r0 = self.m + d;
+        let r1 = d / w * q;
+        let r2 = d / (w * w) * TANH2_BOUND.min(2.0 * q);
+        let r3 = d / (w * w * w) * TANH3_BOUND.min(4.0 * q);
+        let lip_g = 4.0 * r0 + 6.0 * x_c * r1 + u_c * r2;
+        CellBounds {
+            lip_g,
+            lip_slope: 10.0 * r1 + 8.0 * x_c * r2 + u_c * r3,
+            slack_g: ROUNDING_ULPS * f64::EPSILON * (4.0 * x_c * r0 + u_c * r1),
+            slack_slope: ROUNDING_ULPS * f64::EPSILON * lip_g,
+        }
     }
 
     /// Bisection on `g` over `[-1, 1]` (where `g(-1) < 0 < g(1)` and, once

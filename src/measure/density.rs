@@ -33,9 +33,18 @@ pub struct Histogram {
 impl Histogram {
     /// `bins` equal bins of coordinate `axis` on `[low, high)`, sampled at
     /// steps `burn_in, burn_in + every, ...` (0-based step indices).
-    pub fn new(axis: usize, low: f64, high: f64, bins: usize, burn_in: usize, every: usize) -> Result<Self> {
+    pub fn new(
+        axis: usize,
+        low: f64,
+        high: f64,
+        bins: usize,
+        burn_in: usize,
+        every: usize,
+    ) -> Result<Self> {
         if !(low.is_finite() && high.is_finite() && low < high) {
-            return Err(Error::Unsupported(format!("histogram range needs low < high, got [{low}, {high})")));
+            return Err(Error::Unsupported(format!(
+                "histogram range needs low < high, got [{low}, {high})"
+            )));
         }
         if bins == 0 || every == 0 {
             return Err(Error::OutOfRange {
@@ -64,7 +73,9 @@ impl Histogram {
     /// Bin edges `low + i (high - low) / bins`, `i = 0..=bins`.
     pub fn edges(&self) -> Vec<f64> {
         let n = self.counts.len();
-        (0..=n).map(|i| self.low + (self.high - self.low) * i as f64 / n as f64).collect()
+        (0..=n)
+            .map(|i| self.low + (self.high - self.low) * i as f64 / n as f64)
+            .collect()
     }
 
     /// `(bin centre, estimated density)` pairs, normalised by all samples.
@@ -105,7 +116,10 @@ impl Histogram {
             last.0 += acc.0;
             last.1 += acc.1;
         }
-        let stat = merged.iter().map(|&(obs, p)| (obs - n * p).powi(2) / (n * p)).sum();
+        let stat = merged
+            .iter()
+            .map(|&(obs, p)| (obs - n * p).powi(2) / (n * p))
+            .sum();
         (stat, merged.len().saturating_sub(1))
     }
 }
@@ -171,17 +185,33 @@ mod tests {
             t0: 0.0,
             seed: Seed(3),
         };
-        let r = ensemble::run(&sde, &Brownian::new(1).unwrap(), &EulerMaruyama, &[0.0], &Never, &hist, &cfg, &|_| {}).unwrap();
+        let r = ensemble::run(
+            &sde,
+            &Brownian::new(1).unwrap(),
+            &EulerMaruyama,
+            &[0.0],
+            &Never,
+            &hist,
+            &cfg,
+            &|_| {},
+        )
+        .unwrap();
         let h = r.observer;
         assert_eq!(h.total(), 20_000);
         let law = |var: f64| Normal::new(0.0, var.sqrt()).unwrap();
         let exact = law(eps / (k * (1.0 - k * dt / 2.0)));
         let (stat, df) = h.chi_square(|x| exact.cdf(x));
         let critical = ChiSquared::new(df as f64).unwrap().inverse_cdf(1.0 - 1e-4);
-        assert!(stat < critical, "chi2 {stat} with {df} df exceeds {critical}");
+        assert!(
+            stat < critical,
+            "chi2 {stat} with {df} df exceeds {critical}"
+        );
         let wrong = law(1.2 * eps / k);
         let (stat_wrong, _) = h.chi_square(|x| wrong.cdf(x));
-        assert!(stat_wrong > critical, "a 20% temperature error went unnoticed: chi2 {stat_wrong}");
+        assert!(
+            stat_wrong > critical,
+            "a 20% temperature error went unnoticed: chi2 {stat_wrong}"
+        );
     }
 
     #[test]

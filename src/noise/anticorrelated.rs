@@ -7,9 +7,10 @@ use crate::error::Result;
 use crate::rng::Rng;
 
 /// The Anti-PGD perturbation of Orvieto, Kersting, Proske, Bach and Lucchi
-/// (ICML 2022), "Anticorrelated noise injection for improved
-/// generalization", Section 2: the parameters are perturbed by `xi_k`, with
-/// `xi_0, xi_1, ...` iid `N(0, I)`, so the increment of step `k` is
+/// (ICML 2022, arXiv:2202.02831), "Anticorrelated noise injection for
+/// improved generalization", their Anti-PGD update: the parameters are
+/// perturbed by `xi_k`, with `xi_0, xi_1, ...` iid `N(0, I)`, so the
+/// increment of step `k` is
 ///
 /// `dN_k = xi_{k+1} - xi_k`.
 ///
@@ -55,7 +56,7 @@ impl NoiseProcess for AntiCorrelated {
     fn increment(&self, state: &mut Vec<f64>, _t: f64, _dt: f64, rng: &mut Rng, out: &mut [f64]) {
         for (o, xi) in out.iter_mut().zip(state.iter_mut()) {
             let next: f64 = StandardNormal.sample(rng);
-            *o = next - 0.0 * *xi;
+            *o = next - *xi;
             *xi = next;
         }
     }

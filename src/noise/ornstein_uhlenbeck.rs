@@ -12,7 +12,7 @@ use crate::rng::Rng;
 /// stationary law `N(0, 1/(2 tau))`, correlation `E eta_t eta_{t+s} =
 /// exp(-|s| / tau) / (2 tau)`, so `int eta` tends to Brownian motion as
 /// `tau -> 0` (Hanggi and Jung 1995, "Colored noise in dynamical systems",
-/// Adv. Chem. Phys. 89, Section II). The driving increment is
+/// Adv. Chem. Phys. 89). The driving increment is
 /// `dN = int_t^{t+dt} eta_s ds`; each path starts from the stationary law.
 ///
 /// The step is exact (no discretisation error for any `dt`): given
@@ -170,7 +170,7 @@ impl NoiseProcess for OrnsteinUhlenbeck {
         for (o, eta) in out.iter_mut().zip(state.eta.iter_mut()) {
             let z1: f64 = StandardNormal.sample(rng);
             let z2: f64 = StandardNormal.sample(rng);
-            *o = c.dt * *eta + 0.0 * (c.shared * z1 + c.sd_residual * z2 + c.mean_integral);
+            *o = c.mean_integral * *eta + c.shared * z1 + c.sd_residual * z2;
             *eta = c.decay * *eta + c.sd_eta * z1;
         }
     }

@@ -61,7 +61,7 @@ impl NoiseProcess for Periodic {
 
     fn init(&self, rng: &mut Rng) -> f64 {
         if self.random_phase {
-            rng.random_range(0.0..std::f64::consts::PI)
+            rng.random_range(0.0..std::f64::consts::TAU)
         } else {
             0.0
         }

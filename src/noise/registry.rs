@@ -170,6 +170,31 @@ impl NoiseProcess for AnyProcess {
         }
     }
 
+    /// Matches once per block: the independent-increment processes run
+    /// their own block loops (their unit states are a zero-sized slice, which
+    /// allocates nothing); the others step path by path.
+    #[inline]
+    fn increment_block(
+        &self,
+        states: &mut [AnyProcessState],
+        t: f64,
+        dt: f64,
+        rngs: &mut [Rng],
+        out: &mut [f64],
+    ) {
+        let units = &mut vec![(); rngs.len()];
+        match self {
+            Self::Brownian(p) => p.increment_block(units, t, dt, rngs, out),
+            Self::AlphaStable(p) => p.increment_block(units, t, dt, rngs, out),
+            _ => {
+                let chunks = out.chunks_exact_mut(self.dim());
+                for ((state, rng), o) in states.iter_mut().zip(rngs).zip(chunks) {
+                    self.increment(state, t, dt, rng, o);
+                }
+            }
+        }
+    }
+
     fn is_brownian(&self) -> bool {
         matches!(self, Self::Brownian(_))
     }
@@ -238,6 +263,11 @@ impl<L: Hessian + std::fmt::Debug> Diffusion for AnyDiffusion<L> {
     #[inline]
     fn apply(&self, x: &[f64], t: f64, dn: &[f64], out: &mut [f64]) {
         each_diffusion!(self, d => d.apply(x, t, dn, out))
+    }
+
+    #[inline]
+    fn apply_block(&self, xs: &[f64], t: f64, dns: &[f64], out: &mut [f64]) {
+        each_diffusion!(self, d => d.apply_block(xs, t, dns, out))
     }
 
     fn diagonal(&self, x: &[f64], t: f64, g: &mut [f64], dg: &mut [f64]) {

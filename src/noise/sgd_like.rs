@@ -54,7 +54,8 @@ fn with_hessian<L: Hessian, R>(landscape: &L, x: &[f64], f: impl FnOnce(&DMatrix
 /// noise.
 ///
 /// # Structure and cost
-/// - 1-D: `g(x) = sqrt((lr / B) |V''(x)|)`, closed form, no allocation.
+/// - 1-D: `g(x) = sqrt((lr / B) |V''(x)|)`, closed form, no allocation
+///   (the Hessian is written into a per-thread scratch matrix, reused).
 ///   [`Structure::Diagonal`], so Milstein applies; `dg/dx` needs `V'''`,
 ///   which landscapes do not provide, so it is the central difference
 ///   `(g(x + h) - g(x - h)) / (2h)` with `h = eps^(1/3) max(1, |x|)` (the
@@ -112,7 +113,7 @@ impl<L: Hessian> SgdLike<L> {
     /// theory and tests, not for stepping).
     pub fn diffusion_matrix(&self, x: &[f64]) -> DMatrix<f64> {
         let eig = self.eigen(x);
-        let abs = eig.eigenvalues.map(|v| v.max(0.0));
+        let abs = eig.eigenvalues.map(f64::abs);
         &eig.eigenvectors
             * DMatrix::from_diagonal(&abs)
             * eig.eigenvectors.transpose()

@@ -70,11 +70,8 @@ impl Axis {
 
     /// The axis range: the extremes plus the margin.
     fn range(&self) -> Range<f64> {
-        let (to, from): (fn(f64) -> f64, fn(f64) -> f64) = if self.log {
-            (f64::log10, |u| 10f64.powf(u))
-        } else {
-            (|v| v, |u| u)
-        };
+        let to = |v: f64| if self.log { v.log10() } else { v };
+        let from = |u: f64| if self.log { 10f64.powf(u) } else { u };
         let (lo, hi) = (to(self.lo), to(self.hi));
         let span = hi - lo;
         let pad = if span > 0.0 {

@@ -37,28 +37,27 @@ pub(super) fn draw<DB: DrawingBackend>(
         .y_label_area_size(100);
     let corner = legend_corner(figure, bounds);
     let (x, y) = (bounds.x.clone(), bounds.y.clone());
-    let built = |e| drawing_failed(e);
     match (figure.log_x, figure.log_y) {
         (false, false) => {
-            let chart = builder.build_cartesian_2d(x, y).map_err(built)?;
+            let chart = builder.build_cartesian_2d(x, y).map_err(drawing_failed)?;
             fill_chart(chart, figure, bounds, corner)
         }
         (true, false) => {
             let chart = builder
                 .build_cartesian_2d(LogAxis::new(x), y)
-                .map_err(built)?;
+                .map_err(drawing_failed)?;
             fill_chart(chart, figure, bounds, corner)
         }
         (false, true) => {
             let chart = builder
                 .build_cartesian_2d(x, LogAxis::new(y))
-                .map_err(built)?;
+                .map_err(drawing_failed)?;
             fill_chart(chart, figure, bounds, corner)
         }
         (true, true) => {
             let chart = builder
                 .build_cartesian_2d(LogAxis::new(x), LogAxis::new(y))
-                .map_err(built)?;
+                .map_err(drawing_failed)?;
             fill_chart(chart, figure, bounds, corner)
         }
     }

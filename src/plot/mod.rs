@@ -11,12 +11,15 @@
 //!
 //! Rendering happens in memory; [`save`] then writes each file through
 //! [`crate::io::write_atomic`], so a crash leaves no half-written figure.
-//! The same figure always renders to the same bytes.
+//! The same figure always renders to the same bytes. In a notebook on the
+//! evcxr kernel a [`Figure`] displays itself inline as SVG
+//! ([`Figure::evcxr_display`]).
 
 mod bounds;
 mod draw;
 mod encode;
 mod log_axis;
+mod notebook;
 mod style;
 mod title;
 

@@ -22,6 +22,8 @@ pub(super) const TITLE_PX: u32 = 30;
 pub(super) const TITLE_MIN_PX: u32 = 18;
 /// Space kept free on each side of the title, in pixels.
 pub(super) const TITLE_SIDE_PX: u32 = 20;
+/// Space above the title, in pixels.
+pub(super) const TITLE_TOP_PX: u32 = 8;
 /// Axis-label font size in pixels.
 pub(super) const AXIS_PX: u32 = 22;
 /// Tick-label font size in pixels.

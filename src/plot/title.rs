@@ -45,7 +45,7 @@ pub(super) fn titled<DB: DrawingBackend>(
             _ => lines.push(word.to_string()),
         }
     }
-    let mut area = root.clone();
+    let mut area = root.margin(style::TITLE_TOP_PX, 0, 0, 0);
     for line in &lines {
         area = area.titled(line, (FONT, px)).map_err(drawing_failed)?;
     }

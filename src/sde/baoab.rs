@@ -1,8 +1,9 @@
 //! BAOAB: the symmetric splitting for underdamped Langevin dynamics.
 //!
-//! For [`UnderdampedLangevin`] (`dq = p dt`, `dp = -grad V dt - gamma p dt
-//! + sqrt(2 gamma eps) dW`) one step of size `h` composes the exact flows
-//! of three pieces (Leimkuhler and Matthews, "Rational construction of
+//! For [`UnderdampedLangevin`] (`dq = p dt`,
+//! `dp = -grad V dt - gamma p dt + sqrt(2 gamma eps) dW`) one step of size
+//! `h` composes the exact flows of three pieces (Leimkuhler and Matthews,
+//! "Rational construction of
 //! stochastic numerical methods for molecular sampling", Appl. Math. Res.
 //! Express 2013(1), 34-56, Section 2):
 //!

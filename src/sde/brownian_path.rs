@@ -4,18 +4,20 @@
 //! same Brownian realization*, and an order plot compares step sizes `dt`
 //! and `dt / 2` on that same realization too. [`BrownianPath`] draws the
 //! increments of a `dim`-dimensional Brownian motion on the finest grid of
-//! `2^L` steps over `[0, T]` once, from a [`Seed`], and serves the grid of
-//! `2^level` steps (`level <= L`) by summing `2^(L - level)` consecutive fine
-//! increments: Brownian increments over adjacent intervals add up to the
-//! increment over their union, so every level resolves the same path. This
-//! is the construction behind the strong-order experiments of Higham, "An
+//! `2^L` steps over `[0, T]` once, from a [`Seed`], and serves every coarser
+//! grid of `2^level` steps (`level < L`) by summation: the increment of step
+//! `k` on `level` is the sum of the increments of steps `2k` and `2k + 1` on
+//! `level + 1`, hence the sum of the `2^(L - level)` consecutive fine
+//! increments it covers. Brownian increments over adjacent intervals add up
+//! to the increment over their union, so every level resolves the same path
+//! (the construction behind the strong-order experiments of Higham, "An
 //! algorithmic introduction to numerical simulation of stochastic
-//! differential equations", SIAM Review 43(3), 2001, Section 5.
+//! differential equations", SIAM Review 43(3), 2001, Section 5).
 //!
-//! The fine increments are stored once (`2^L dim` numbers) and reused:
-//! [`BrownianPath::resample`] redraws them in place for the next path, and
-//! [`BrownianPath::increment_into`] and [`BrownianPath::solve`] allocate
-//! nothing.
+//! All levels are summed once per path into one buffer (`(2^(L+1) - 1) dim`
+//! numbers, twice the fine increments), so a scheme run on any level reads
+//! its increments as slices; [`BrownianPath::resample`] redraws the path in
+//! place and [`BrownianPath::solve`] allocates nothing.
 
 use rand_distr::{Distribution, StandardNormal};
 
@@ -30,8 +32,10 @@ pub struct BrownianPath {
     dim: usize,
     finest_level: u32,
     horizon: f64,
-    /// Fine increments, step-major: coordinate `j` of step `k` at `k * dim + j`.
-    fine: Vec<f64>,
+    /// The increments of every level, coarsest first: level `l` occupies
+    /// `(2^l - 1) dim .. (2^(l+1) - 1) dim`, step-major (coordinate `j` of
+    /// step `k` at offset `k dim + j` within the level).
+    levels: Vec<f64>,
 }
 
 impl BrownianPath {
@@ -54,21 +58,44 @@ impl BrownianPath {
             dim,
             finest_level,
             horizon,
-            fine: vec![0.0; (1usize << finest_level) * dim],
+            levels: vec![0.0; ((2usize << finest_level) - 1) * dim],
         };
         path.resample(seed);
         Ok(path)
     }
 
     /// Redraws the path in place as the path of `seed` (the result equals
-    /// `BrownianPath::new(seed, ..)` with this path's sizes).
+    /// `BrownianPath::new(seed, ..)` with this path's sizes): `2^L dim`
+    /// standard normals from `seed.rng()`, in step-major order, scaled by
+    /// `sqrt(T / 2^L)`, then every coarser level summed from the next finer.
     pub fn resample(&mut self, seed: Seed) {
         let mut rng = seed.rng();
         let sd = self.dt(self.finest_level).sqrt();
-        for w in &mut self.fine {
+        let split = self.offset(self.finest_level);
+        let (coarse, fine) = self.levels.split_at_mut(split);
+        for w in fine.iter_mut() {
             let z: f64 = StandardNormal.sample(&mut rng);
             *w = sd * z;
         }
+        let d = self.dim;
+        let mut finer = fine;
+        let mut rest = coarse;
+        for level in (0..self.finest_level).rev() {
+            let (below, this) = rest.split_at_mut(((1usize << level) - 1) * d);
+            for (k, out) in this.chunks_exact_mut(d).enumerate() {
+                let (a, b) = finer[2 * k * d..(2 * k + 2) * d].split_at(d);
+                for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+                    *o = x + y;
+                }
+            }
+            finer = this;
+            rest = below;
+        }
+    }
+
+    /// Start of `level` in the buffer.
+    fn offset(&self, level: u32) -> usize {
+        ((1usize << level) - 1) * self.dim
     }
 
     /// Dimension of the Brownian motion.
@@ -107,57 +134,28 @@ impl BrownianPath {
         self.horizon / self.steps(level) as f64
     }
 
-    /// Writes the increment `W(t_{k+1}) - W(t_k)` of step `k` on the grid of
-    /// `level` into `out` (length `dim`): the sum, in time order, of the
-    /// `2^(L - level)` fine increments it covers.
-    ///
-    /// # Panics
-    /// If `level` exceeds the finest level, `k >= 2^level`, or `out` has the
-    /// wrong length.
-    #[inline]
-    pub fn increment_into(&self, level: u32, k: usize, out: &mut [f64]) {
-        assert!(
-            k < self.steps(level),
-            "step {k} outside the grid of level {level}"
-        );
-        assert_eq!(out.len(), self.dim, "increment buffer length");
-        let span = 1usize << (self.finest_level - level);
-        out.fill(0.0);
-        for fine in self.fine[k * span * self.dim..(k + 1) * span * self.dim].chunks_exact(self.dim)
-        {
-            for (o, w) in out.iter_mut().zip(fine) {
-                *o += w;
-            }
-        }
-    }
-
-    /// All increments on the grid of `level`, step-major (`2^level * dim`
-    /// numbers; allocates, for tests and inspection).
+    /// All increments `W(t_{k+1}) - W(t_k)` on the grid of `level`,
+    /// step-major (`2^level * dim` numbers).
     ///
     /// # Panics
     /// If `level` exceeds the finest level.
-    pub fn increments(&self, level: u32) -> Vec<f64> {
-        let mut all = vec![0.0; self.steps(level) * self.dim];
-        for (k, out) in all.chunks_exact_mut(self.dim).enumerate() {
-            self.increment_into(level, k, out);
-        }
-        all
+    pub fn increments(&self, level: u32) -> &[f64] {
+        let len = self.steps(level) * self.dim;
+        &self.levels[self.offset(level)..self.offset(level) + len]
     }
 
-    /// `W(T)` (the path starts at `W(0) = 0`).
-    pub fn value_at_end(&self) -> Vec<f64> {
-        let mut w = vec![0.0; self.dim];
-        self.increment_into(0, 0, &mut w);
-        w
+    /// `W(T)` (the path starts at `W(0) = 0`): the single increment of level 0.
+    pub fn value_at_end(&self) -> &[f64] {
+        self.increments(0)
     }
 
     /// Integrates `sde` with `scheme` along this path on the grid of `level`,
-    /// from `x` at time 0 to time `T`, leaving the final state in `x`. `dn`
-    /// (length `dim`) and `ws` are scratch.
+    /// from `x` at time 0 to time `T`, leaving the final state in `x`; `ws`
+    /// is scratch.
     ///
     /// # Requirements
     /// The diffusion's noise dimension is the path's `dim`, `x` has the SDE's
-    /// dimension, and the scheme accepts the SDE.
+    /// dimension, and the scheme accepts the SDE (all checked).
     ///
     /// # Panics
     /// If `level` exceeds the finest level.
@@ -167,7 +165,6 @@ impl BrownianPath {
         scheme: &M,
         level: u32,
         x: &mut [f64],
-        dn: &mut [f64],
         ws: &mut Workspace,
     ) -> Result<()> {
         ensure_dim("state vs SDE", sde.dim(), x.len())?;
@@ -176,11 +173,9 @@ impl BrownianPath {
             sde.diffusion().noise_dim(),
             self.dim,
         )?;
-        ensure_dim("increment buffer", self.dim, dn.len())?;
         scheme.validate(sde)?;
         let dt = self.dt(level);
-        for k in 0..self.steps(level) {
-            self.increment_into(level, k, dn);
+        for (k, dn) in self.increments(level).chunks_exact(self.dim).enumerate() {
             scheme.step(sde, x, k as f64 * dt, dt, dn, ws);
         }
         Ok(())
@@ -205,6 +200,21 @@ mod tests {
         assert!(BrownianPath::new(Seed(0), 0, 4, 1.0).is_err());
         assert!(BrownianPath::new(Seed(0), 1, 4, 0.0).is_err());
         assert!(BrownianPath::new(Seed(0), 1, 25, 1.0).is_err());
+    }
+
+    #[test]
+    fn each_level_is_the_pairwise_sum_of_the_next() {
+        let path = BrownianPath::new(Seed(3), 3, 5, 1.0).unwrap();
+        for level in 0..5 {
+            let (coarse, fine) = (path.increments(level), path.increments(level + 1));
+            assert_eq!(coarse.len(), 3 << level);
+            for k in 0..1usize << level {
+                for j in 0..3 {
+                    let sum = fine[2 * k * 3 + j] + fine[(2 * k + 1) * 3 + j];
+                    assert_eq!(coarse[k * 3 + j].to_bits(), sum.to_bits());
+                }
+            }
+        }
     }
 
     #[test]

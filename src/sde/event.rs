@@ -176,9 +176,10 @@ impl Event for ExitRegion {
                 return false;
             }
             let d0 = plane.distance(prev);
-            let variance = diffusion.variance_along(prev, t, &plane.normal);
-            let exponent = 2.0 * d0 * d1 / (variance * dt);
-            exponent < NEGLIGIBLE_EXPONENT && rng.random::<f64>() < (-exponent).exp()
+            let spread = diffusion.variance_along(prev, t, &plane.normal) * dt;
+            // The crossing probability is exp(-2 d0 d1 / spread); compared
+            // without a division, which would dominate the common case.
+            2.0 * d0 * d1 < NEGLIGIBLE_EXPONENT * spread && rng.random::<f64>() < (-2.0 * d0 * d1 / spread).exp()
         })
     }
 }

@@ -14,7 +14,7 @@
 //! component with itself is `(dW_i^2 - dt) / 2`, and diagonal noise needs no
 //! mixed integrals, i.e. no Levy areas). For [`Structure::Additive`] noise
 //! every correction vanishes and the step is exactly
-//! [`EulerMaruyama`](super::EulerMaruyama)'s.
+//! [`EulerMaruyama`]'s.
 //!
 //! Declared strong order 1 and weak order 1 (Kloeden and Platen 1992,
 //! Theorem 10.3.5 for the strong order; the weak order is that of the

@@ -18,6 +18,7 @@ pub mod event;
 pub mod gradient_flow;
 pub mod heun;
 pub mod milstein;
+pub mod scheme_kind;
 pub mod test_problems;
 pub mod underdamped;
 
@@ -28,6 +29,7 @@ pub use euler_maruyama::EulerMaruyama;
 pub use event::{Event, ExitRegion, HalfSpace, Never};
 pub use heun::StochasticHeun;
 pub use milstein::Milstein;
+pub use scheme_kind::SchemeKind;
 pub use underdamped::{MomentumNoise, UnderdampedLangevin};
 
 use crate::error::Result;
@@ -90,6 +92,14 @@ impl<L: Gradient, G: Diffusion> Sde for PerturbedFlow<L, G> {
     #[inline]
     fn drift(&self, x: &[f64], _t: f64, out: &mut [f64]) {
         self.landscape.gradient(x, out);
+        for o in out.iter_mut() {
+            *o = -*o;
+        }
+    }
+
+    #[inline]
+    fn drift_block(&self, xs: &[f64], _t: f64, out: &mut [f64]) {
+        self.landscape.gradient_block(xs, out);
         for o in out.iter_mut() {
             *o = -*o;
         }

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ensemble, EnsembleConfig, EnsembleResult, Event, EulerMaruyama, Milstein, Observer, Sde, StochasticHeun};
+use super::{
+    ensemble, EnsembleConfig, EnsembleResult, EulerMaruyama, Event, Milstein, Observer, Sde,
+    StochasticHeun,
+};
 use crate::error::{Error, Result};
 use crate::noise::NoiseProcess;
 
@@ -52,9 +55,29 @@ impl SchemeKind {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<EnsembleResult<O>> {
         match self {
-            Self::EulerMaruyama => ensemble::run(sde, noise, &EulerMaruyama, start, event, observer, cfg, progress),
-            Self::Milstein => ensemble::run(sde, noise, &Milstein, start, event, observer, cfg, progress),
-            Self::Heun => ensemble::run(sde, noise, &StochasticHeun, start, event, observer, cfg, progress),
+            Self::EulerMaruyama => ensemble::run(
+                sde,
+                noise,
+                &EulerMaruyama,
+                start,
+                event,
+                observer,
+                cfg,
+                progress,
+            ),
+            Self::Milstein => {
+                ensemble::run(sde, noise, &Milstein, start, event, observer, cfg, progress)
+            }
+            Self::Heun => ensemble::run(
+                sde,
+                noise,
+                &StochasticHeun,
+                start,
+                event,
+                observer,
+                cfg,
+                progress,
+            ),
         }
     }
 }

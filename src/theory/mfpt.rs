@@ -39,7 +39,11 @@ use crate::error::{ensure_finite, Error, Result};
 /// Section 5.2.7). Errors: non-finite arguments; a potential that does not
 /// confine on the far side; `D <= 0`; `V'/D` not integrable (then the
 /// target is not reachable and the time is infinite).
-pub fn log_mean_first_passage_time(process: &Overdamped1d<'_>, x0: f64, target: f64) -> Result<f64> {
+pub fn log_mean_first_passage_time(
+    process: &Overdamped1d<'_>,
+    x0: f64,
+    target: f64,
+) -> Result<f64> {
     ensure_finite("x0", x0)?;
     ensure_finite("target", target)?;
     let sigma = match target.partial_cmp(&x0) {
@@ -59,7 +63,9 @@ pub fn log_mean_first_passage_time(process: &Overdamped1d<'_>, x0: f64, target: 
     let mut outer = [0.0; NODES];
     for p in &panels {
         let half = 0.5 * (p.b - p.a);
-        let top = (0..NODES).map(|j| p.ln_speed(j)).fold(f64::NEG_INFINITY, f64::max);
+        let top = (0..NODES)
+            .map(|j| p.ln_speed(j))
+            .fold(f64::NEG_INFINITY, f64::max);
         for (j, s) in scaled.iter_mut().enumerate() {
             *s = (p.ln_speed(j) - top).exp();
         }

@@ -11,24 +11,27 @@
 //!
 //! **The grid.** Panels of 12 Gauss-Legendre nodes, built by marching away
 //! from a start point. A panel is accepted when
-//! - `Phi` changes by at most `max_exponent_step` across it (so `exp(Phi)` is
-//!   resolved by the degree-11 interpolant to about `1e-13`, see
-//!   [`QuadratureOptions`]);
+//! - `Phi` changes by at most `max_exponent_step` across it (so the
+//!   degree-11 interpolant resolves `exp(Phi)` to far below `1e-16` relative,
+//!   see [`QuadratureOptions`]);
 //! - its width is at most `max_panel_width`;
 //! - the tail of the Legendre expansion on the panel (of `Phi` for a
 //!   Langevin diffusion; of the increment `V'/D` and of `ln D` otherwise) is
-//!   below `1e-12`: this splits panels at kinks of `V''` and jumps of `D`
-//!   that were not declared as knots, down to widths where the kink no
-//!   longer matters.
+//!   below `1e-12`, and the interpolant's values at the panel ends match the
+//!   function's: this splits panels at kinks of `V''` and jumps of `D` that
+//!   were not declared as knots (including one that hides between an end and
+//!   the nearest node), down to widths of a few ulps where it no longer
+//!   matters.
 //!
 //! Declared knots (for a landscape: its minima and saddles) are always panel
 //! edges, and the march never stops before passing them. It stops where the
 //! weight `exp(-Phi) / D` (the speed density) has fallen below `1e-17` of its
 //! largest value on the side that matters and is still decreasing outwards.
-//! A march that needs more than `max_panels` panels, or a panel narrower than
-//! a few ulps, is reported as an error: that happens when the potential does
-//! not confine the process, or when `D` vanishes and `V' / D` is not
-//! integrable (SGD-like noise `D = c |V''|` at an inflection point of a
+//! A march that needs more than `max_panels` panels, that stalls (1000
+//! consecutive panels narrower than `1e-6` of the largest width), or whose
+//! exponent still jumps across a panel a few ulps wide, is reported as an
+//! error: that happens when the potential does not confine the process, or
+//! when `D` vanishes and `V' / D` is not integrable (SGD-like noise `D = c |V''|` at an inflection point of a
 //! smooth landscape, where the process cannot pass at all).
 
 use super::quadrature::{PanelRule, NODES};
@@ -40,14 +43,21 @@ use crate::landscape::Landscape;
 const LN_TAIL: f64 = 39.143_946_580_898_5;
 /// Legendre-tail tolerance (in units of the exponent) for accepting a panel.
 const TAIL_TOL: f64 = 1e-12;
+/// A panel narrower than this fraction of the largest width is "tiny"...
+const STALL_WIDTH: f64 = 1e-6;
+/// ... and this many tiny panels in a row mean the grid is stuck (a declared
+/// or undeclared jump costs a few dozen: halving down to a few ulps and
+/// doubling back).
+const STALL_PANELS: usize = 1000;
 
 /// Resolution knobs of the adaptive grid.
 ///
 /// The defaults (`max_panel_width = 0.05`, `max_exponent_step = 0.5`,
-/// `max_panels = 200_000`) gave relative errors below `1e-10` on every
-/// closed form in `tests/theory.rs`; halving both knobs changes the results
-/// by less than `1e-11` (also tested there). The panel width is in the units
-/// of `x`: the landscapes of this crate have their features at scale 1.
+/// `max_panels = 200_000`) gave relative errors below `1e-12` on every
+/// closed form and golden value in `tests/theory.rs` (which holds them to
+/// `1e-10`), and halving both knobs changes `ln T` by less than `1e-12`
+/// (`proofs/mfpt_1d.md`, "Accuracy"). The panel width is in the units of
+/// `x`: the landscapes of this crate have their features at scale 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuadratureOptions {
     max_panel_width: f64,
@@ -102,16 +112,20 @@ enum Scale<'a> {
     /// `D = eps`: `Phi = V / eps`, evaluated from `V` directly.
     Langevin { potential: Fn1<'a>, eps: f64 },
     /// `Phi' = V' / D`, integrated panel by panel.
-    StateDependent { slope: Fn1<'a>, diffusivity: Fn1<'a> },
+    StateDependent {
+        slope: Fn1<'a>,
+        diffusivity: Fn1<'a>,
+    },
 }
 
 /// The 1-D overdamped diffusion `dX = -V'(X) dt + sqrt(2 D(X)) dW` (Ito).
 ///
 /// Two kinds: [`Overdamped1d::langevin`] (constant `D = eps`, the
 /// overdamped Langevin dynamics at temperature `eps`, stationary law
-/// `exp(-V / eps) / Z`) and [`Overdamped1d::state_dependent`] (any `D > 0`,
-/// for example SGD-like noise `D = (lr / 2B) |V''|` on a landscape where
-/// `V''` never vanishes). Exact quantities: [`super::mfpt`] (mean first
+/// `exp(-V / eps) / Z`; given by `V`) and [`Overdamped1d::state_dependent`]
+/// (any `D > 0`, for example SGD-like noise `D = (lr / 2B) |V''|` on a
+/// landscape where `V''` never vanishes; given by `V'` and `D`, since the
+/// formulas need only `Phi' = V' / D`). Exact quantities: [`super::mfpt`] (mean first
 /// passage times) and [`super::gibbs`] (the Gibbs law).
 ///
 /// # Requirements
@@ -329,6 +343,7 @@ impl<'a> Overdamped1d<'a> {
             ln_d: [0.0; NODES],
         };
         let mut increments = [0.0; NODES];
+        let mut stalled = 0;
         loop {
             if panels.len() >= opts.max_panels {
                 return Err(Error::Unsupported(format!(
@@ -347,7 +362,16 @@ impl<'a> Overdamped1d<'a> {
                 a = a.max(k);
             }
             let min_width = 8.0 * f64::EPSILON * z.abs().max(1.0);
-            let verdict = self.try_panel(&rule, sigma, a, z, phi_z, &mut panel, &mut increments, z - a <= min_width)?;
+            let verdict = self.try_panel(
+                &rule,
+                sigma,
+                a,
+                z,
+                phi_z,
+                &mut panel,
+                &mut increments,
+                z - a <= min_width,
+            )?;
             match verdict {
                 Verdict::Refine if z - a > min_width => {
                     width = 0.5 * (z - a);
@@ -365,12 +389,27 @@ impl<'a> Overdamped1d<'a> {
                 Verdict::Accept => {}
             }
             let accepted_width = z - a;
+            stalled = if accepted_width < STALL_WIDTH * opts.max_panel_width {
+                stalled + 1
+            } else {
+                0
+            };
+            if stalled > STALL_PANELS {
+                return Err(Error::Unsupported(format!(
+                    "the 1-D quadrature grid stalled near x = {}: more than {STALL_PANELS} consecutive panels \
+                     narrower than {STALL_WIDTH:e} of the largest width; D vanishes there or V'/D is not \
+                     integrable (for SGD-like noise D = c |V''|, an inflection point the process cannot pass)",
+                    sigma * a
+                )));
+            }
             z = a;
             phi_z = panel.phi_a;
             width = (2.0 * accepted_width).min(opts.max_panel_width);
             let ln_speed_end = -panel.phi_a - self.ln_diffusivity(sigma * a);
             if panel.b <= pivot {
-                best_left = (0..NODES).map(|j| panel.ln_speed(j)).fold(best_left.max(ln_speed_end), f64::max);
+                best_left = (0..NODES)
+                    .map(|j| panel.ln_speed(j))
+                    .fold(best_left.max(ln_speed_end), f64::max);
             }
             let decreasing = ln_speed_end < panel.ln_speed(0);
             let done = z <= must_pass && decreasing && ln_speed_end < best_left - LN_TAIL;
@@ -416,7 +455,7 @@ impl<'a> Overdamped1d<'a> {
         panel.b = b;
         panel.phi_b = phi_b;
         let half = 0.5 * (b - a);
-        let tail_ok = match &self.scale {
+        let smooth = match &self.scale {
             Scale::Langevin { potential, eps } => {
                 panel.phi_a = potential(sigma * a) / eps;
                 for j in 0..NODES {
@@ -424,11 +463,13 @@ impl<'a> Overdamped1d<'a> {
                 }
                 panel.ln_d = [eps.ln(); NODES];
                 let scale = panel.phi.iter().fold(0.0_f64, |m, p| m.max(p.abs()));
-                rule.tail(&panel.phi) <= TAIL_TOL.max(64.0 * f64::EPSILON * scale)
+                let tol = TAIL_TOL.max(64.0 * f64::EPSILON * scale);
+                resolved(rule, &panel.phi, (panel.phi_a, phi_b), tol)
             }
             Scale::StateDependent { slope, diffusivity } => {
-                for j in 0..NODES {
-                    let x = sigma * rule.node_on(j, a, b);
+                // V'/D and ln D at u, with the diffusivity checked.
+                let sample = |u: f64| -> Result<(f64, f64)> {
+                    let x = sigma * u;
                     let d = diffusivity(x);
                     if !(d.is_finite() && d > 0.0) {
                         return Err(Error::Unsupported(format!(
@@ -442,9 +483,16 @@ impl<'a> Overdamped1d<'a> {
                             value: g,
                         });
                     }
-                    increments[j] = half * sigma * g / d;
-                    panel.ln_d[j] = d.ln();
+                    Ok((sigma * g / d, d.ln()))
+                };
+                for (j, (inc, ln_d)) in increments.iter_mut().zip(panel.ln_d.iter_mut()).enumerate()
+                {
+                    let (g, l) = sample(rule.node_on(j, a, b))?;
+                    *inc = half * g;
+                    *ln_d = l;
                 }
+                let (g_a, ln_d_a) = sample(a)?;
+                let (g_b, ln_d_b) = sample(b)?;
                 panel.phi_a = phi_b - rule.total(increments);
                 for j in 0..NODES {
                     panel.phi[j] = panel.phi_a + rule.partial(j, increments);
@@ -452,8 +500,11 @@ impl<'a> Overdamped1d<'a> {
                 let inc_scale = increments.iter().fold(0.0_f64, |m, p| m.max(p.abs()));
                 let phi_scale = phi_b.abs().max(panel.phi_a.abs());
                 let tol = TAIL_TOL.max(64.0 * f64::EPSILON * (inc_scale + phi_scale));
-                let weight = half / self.options.max_panel_width;
-                rule.tail(increments) <= tol && weight * rule.tail(&panel.ln_d) <= TAIL_TOL
+                // ln D enters the weight exp(-Phi)/D over this panel only, so
+                // its error is weighted by the panel's share of the scale.
+                let ln_d_tol = TAIL_TOL * self.options.max_panel_width / half;
+                resolved(rule, increments, (half * g_a, half * g_b), tol)
+                    && resolved(rule, &panel.ln_d, (ln_d_a, ln_d_b), ln_d_tol)
             }
         };
         if !panel.phi_a.is_finite() || panel.phi.iter().any(|p| !p.is_finite()) {
@@ -466,14 +517,28 @@ impl<'a> Overdamped1d<'a> {
             .phi
             .iter()
             .chain([&panel.phi_a, &panel.phi_b])
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &p| {
+                (lo.min(p), hi.max(p))
+            });
         let step_ok = hi - lo <= self.options.max_exponent_step;
-        Ok(if step_ok && (tail_ok || last_resort) {
+        Ok(if step_ok && (smooth || last_resort) {
             Verdict::Accept
         } else {
             Verdict::Refine
         })
     }
+}
+
+/// Whether the degree-11 interpolant of `values` resolves the function on
+/// the panel: a small Legendre tail, and interpolated end values matching
+/// the function's own `ends` (a kink between an end and the nearest node
+/// shows only there). The end test allows 16 `tol` for the amplification
+/// of the extrapolation.
+fn resolved(rule: &PanelRule, values: &[f64; NODES], ends: (f64, f64), tol: f64) -> bool {
+    let (left, right) = rule.ends(values);
+    rule.tail(values) <= tol
+        && (left - ends.0).abs() <= 16.0 * tol
+        && (right - ends.1).abs() <= 16.0 * tol
 }
 
 /// The first coordinates of a 1-D landscape's minima and saddles.

@@ -20,14 +20,21 @@
 //!   `n = K - 2, K - 1`, estimate how well the degree-`K - 1` interpolant
 //!   resolves `f` on the panel (they decay geometrically for an analytic `f`
 //!   and like a power of `n` across a kink), which is how the adaptive grids
-//!   find kinks nobody declared.
+//!   find kinks nobody declared;
+//! - the interpolant's values at the panel ends, `p(+-1) = sum_n (+-1)^n c_n`,
+//!   compared with the function's own end values, catch a kink that lies
+//!   between an end and the nearest node, which the tail cannot see.
 
 /// Nodes per panel.
 pub(crate) const NODES: usize = 12;
 
 /// `ln(a + b)` from `ln a` and `ln b`, exact for `-inf` arguments.
 pub(crate) fn ln_add_exp(ln_a: f64, ln_b: f64) -> f64 {
-    let (hi, lo) = if ln_a >= ln_b { (ln_a, ln_b) } else { (ln_b, ln_a) };
+    let (hi, lo) = if ln_a >= ln_b {
+        (ln_a, ln_b)
+    } else {
+        (ln_b, ln_a)
+    };
     if hi.is_infinite() {
         // Both -inf (an empty sum) or +inf: the larger is the answer.
         return hi;
@@ -59,6 +66,8 @@ pub(crate) struct PanelRule {
     cumulative: [[f64; NODES]; NODES],
     /// Rows giving the Legendre coefficients `c_{K-2}` and `c_{K-1}`.
     tail: [[f64; NODES]; 2],
+    /// Rows giving the interpolant at `-1` and at `+1`.
+    ends: [[f64; NODES]; 2],
 }
 
 impl PanelRule {
@@ -106,11 +115,20 @@ impl PanelRule {
                 *entry = (2.0 * n as f64 + 1.0) / 2.0 * weights[l] * p_nodes[l][n];
             }
         }
+        let mut ends = [[0.0; NODES]; 2];
+        for (l, p) in p_nodes.iter().enumerate() {
+            for (n, pn) in p.iter().take(k).enumerate() {
+                let c = (2.0 * n as f64 + 1.0) / 2.0 * weights[l] * pn;
+                ends[0][l] += if n % 2 == 0 { c } else { -c };
+                ends[1][l] += c;
+            }
+        }
         Self {
             nodes,
             weights,
             cumulative,
             tail,
+            ends,
         }
     }
 
@@ -129,7 +147,11 @@ impl PanelRule {
     /// `int_{-1}^{t_j} f` from the values `f(t_l)`.
     #[inline]
     pub fn partial(&self, j: usize, values: &[f64; NODES]) -> f64 {
-        self.cumulative[j].iter().zip(values).map(|(s, v)| s * v).sum()
+        self.cumulative[j]
+            .iter()
+            .zip(values)
+            .map(|(s, v)| s * v)
+            .sum()
     }
 
     /// `|c_{K-2}| + |c_{K-1}|`: the size of the unresolved part of `f`.
@@ -137,8 +159,22 @@ impl PanelRule {
     pub fn tail(&self, values: &[f64; NODES]) -> f64 {
         self.tail
             .iter()
-            .map(|row| row.iter().zip(values).map(|(c, v)| c * v).sum::<f64>().abs())
+            .map(|row| {
+                row.iter()
+                    .zip(values)
+                    .map(|(c, v)| c * v)
+                    .sum::<f64>()
+                    .abs()
+            })
             .sum()
+    }
+
+    /// The interpolant of the node values at the left (`-1`) and right
+    /// (`+1`) end of the panel.
+    #[inline]
+    pub fn ends(&self, values: &[f64; NODES]) -> (f64, f64) {
+        let dot = |row: &[f64; NODES]| row.iter().zip(values).map(|(c, v)| c * v).sum::<f64>();
+        (dot(&self.ends[0]), dot(&self.ends[1]))
     }
 }
 
@@ -166,7 +202,11 @@ mod tests {
         // int_{-1}^{1} x^d = 2 / (d + 1) for even d, 0 for odd d.
         for d in 0..(2 * NODES) {
             let got = rule.total(&values(&rule, |x| x.powi(d as i32)));
-            let want = if d % 2 == 0 { 2.0 / (d as f64 + 1.0) } else { 0.0 };
+            let want = if d % 2 == 0 {
+                2.0 / (d as f64 + 1.0)
+            } else {
+                0.0
+            };
             assert!((got - want).abs() < 1e-14, "degree {d}: {got} vs {want}");
         }
     }
@@ -180,7 +220,10 @@ mod tests {
                 let dp1 = d as i32 + 1;
                 let want = (t.powi(dp1) - (-1.0_f64).powi(dp1)) / f64::from(dp1);
                 let got = rule.partial(j, &v);
-                assert!((got - want).abs() < 1e-14, "degree {d}, node {j}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() < 1e-14,
+                    "degree {d}, node {j}: {got} vs {want}"
+                );
             }
         }
     }
@@ -194,6 +237,15 @@ mod tests {
         // |x| has a kink: its Legendre coefficients decay like n^(-3/2).
         let kink = rule.tail(&values(&rule, f64::abs));
         assert!(kink > 1e-3, "{kink}");
+    }
+
+    #[test]
+    fn end_values_are_exact_to_degree_k_minus_1() {
+        let rule = PanelRule::new();
+        let f = |x: f64| 3.0 * x.powi(NODES as i32 - 1) - x * x + 0.25;
+        let (left, right) = rule.ends(&values(&rule, f));
+        assert!((left - f(-1.0)).abs() < 1e-12, "{left}");
+        assert!((right - f(1.0)).abs() < 1e-12, "{right}");
     }
 
     #[test]

@@ -1,1 +1,238 @@
-fn main() {}
+//! The `perturbo` command line: parse, call `experiments::X::run`, write.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use perturbo::experiments::{bench_w1, escape, figures, order};
+use perturbo::landscape::LANDSCAPE_HELP;
+
+/// A workbench for perturbation-driven optimization.
+///
+/// Conventions: overdamped Langevin at temperature eps is
+/// dX = -grad V(X) dt + sqrt(2 eps) dW (stationary law ~ exp(-V/eps));
+/// SGD-like noise is sqrt(2 D(X)) dW with D = (lr / 2B) |H(X)|;
+/// alpha-stable noise is eps dL with L standard symmetric alpha-stable
+/// (characteristic function exp(-|u|^alpha) at unit time).
+#[derive(Parser, Debug)]
+#[command(name = "perturbo", version, allow_negative_numbers = true)]
+struct Cli {
+    #[command(flatten)]
+    shared: Shared,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Args, Debug)]
+struct Shared {
+    /// Master seed (every output records it).
+    #[arg(long, global = true)]
+    seed: Option<u64>,
+    /// Worker threads (results do not depend on it).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    /// Output: a file for one report, a directory for `figures`.
+    #[arg(long, global = true)]
+    out: Option<PathBuf>,
+    /// Smaller ensembles, for a fast look.
+    #[arg(long, global = true)]
+    quick: bool,
+    /// Print one JSON object instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Mean escape time from a minimum, against Kramers, the exact MFPT and the alpha-stable law.
+    Escape(EscapeArgs),
+    /// Measured strong and weak orders of every scheme on SDEs with exact solutions.
+    Order,
+    /// Regenerate every figure into figures/ (or --out DIR).
+    Figures,
+    /// A reference workload of BENCHMARKS.md, printed as one JSON line with the peer scripts' metric.
+    Bench {
+        /// The workload: w1 (the SDE ensemble).
+        workload: String,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = LANDSCAPE_HELP)]
+struct EscapeArgs {
+    /// Landscape spec `name:key=value,...` (list below).
+    #[arg(long, default_value = "double-well")]
+    landscape: String,
+    /// Noise: gaussian, sgd, levy, anticorrelated, ou.
+    #[arg(long, default_value = "gaussian")]
+    noise: String,
+    /// Temperature (gaussian, ou) or amplitude (levy, anticorrelated).
+    #[arg(long, allow_hyphen_values = true)]
+    eps: Option<f64>,
+    /// Stability index of Levy noise, in (0, 2].
+    #[arg(long, allow_hyphen_values = true)]
+    alpha: Option<f64>,
+    /// Learning rate of SGD-like noise.
+    #[arg(long, allow_hyphen_values = true)]
+    lr: Option<f64>,
+    /// Batch size of SGD-like noise.
+    #[arg(long, allow_hyphen_values = true)]
+    batch: Option<f64>,
+    /// Correlation time of OU noise.
+    #[arg(long, allow_hyphen_values = true)]
+    tau: Option<f64>,
+    /// Scheme: euler-maruyama, milstein, heun.
+    #[arg(long)]
+    scheme: Option<String>,
+    /// Time step.
+    #[arg(long, allow_hyphen_values = true)]
+    dt: Option<f64>,
+    /// Number of paths.
+    #[arg(long)]
+    paths: Option<usize>,
+    /// Horizon; paths still in the basin then are censored.
+    #[arg(long, allow_hyphen_values = true)]
+    max_time: Option<f64>,
+    /// Start point, comma separated (default: the minimum given by --from-minimum).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    start: Option<Vec<f64>>,
+    /// Index of the starting minimum, 0 = leftmost.
+    #[arg(long)]
+    from_minimum: Option<usize>,
+    /// Target: other-minimum, saddle, or interval:low=A,high=B (the Levy exit interval).
+    #[arg(long)]
+    target: Option<String>,
+}
+
+impl EscapeArgs {
+    fn config(self, shared: &Shared) -> perturbo::Result<escape::EscapeConfig> {
+        let mut c = escape::EscapeConfig {
+            landscape: self.landscape,
+            noise: escape::NoiseKind::parse(&self.noise)?,
+            ..Default::default()
+        };
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };
+        }
+        set!(eps, alpha, lr, batch, tau, dt, paths, max_time, from_minimum);
+        c.start = self.start;
+        if let Some(s) = self.scheme {
+            c.scheme = perturbo::sde::SchemeKind::parse(&s)?;
+        }
+        if let Some(t) = self.target {
+            c.target = escape::Target::parse(&t)?;
+        }
+        if let Some(seed) = shared.seed {
+            c.seed = seed;
+        }
+        if shared.quick {
+            c.paths = c.paths.min(500);
+        }
+        Ok(c)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{} (see perturbo --help)", first.trim_end());
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    if let Some(n) = cli.shared.threads {
+        anyhow::ensure!(n > 0, "--threads must be at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    let shared = &cli.shared;
+    match cli.command {
+        Command::Escape(args) => {
+            let cfg = args.config(shared)?;
+            let bar = progress_bar(cfg.paths as u64, "paths");
+            let report = escape::run(&cfg, &|n| bar.inc(n as u64))?;
+            bar.finish_and_clear();
+            emit(shared, &report, || escape::format_table(&report))
+        }
+        Command::Order => {
+            let mut cfg = if shared.quick { order::OrderConfig::quick() } else { order::OrderConfig::default() };
+            if let Some(seed) = shared.seed {
+                cfg.seed = seed;
+            }
+            let report = order::run(&cfg)?;
+            emit(shared, &report, || order::format_table(&report))
+        }
+        Command::Figures => {
+            let dir = shared.out.clone().unwrap_or_else(|| PathBuf::from("figures"));
+            let written = figures::regenerate(&dir, shared.seed.unwrap_or(1), shared.quick, &|msg| eprintln!("{msg}"))?;
+            for path in written {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Bench { workload } => {
+            anyhow::ensure!(
+                workload == "w1",
+                "unknown workload `{workload}`; built so far: w1 (w2a, w2b, w4, w5 come with the network engine, w3 with the samplers)"
+            );
+            let mut cfg = bench_w1::W1Config::default();
+            if let Some(seed) = shared.seed {
+                cfg.seed = seed;
+            }
+            let report = bench_w1::run(&cfg)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+    }
+}
+
+/// Prints the report (JSON with `--json`, else a table) and, with `--out`,
+/// writes its JSON atomically.
+fn emit<T: serde::Serialize>(shared: &Shared, report: &T, table: impl FnOnce() -> String) -> Result<()> {
+    let json = serde_json::to_string(report)?;
+    if let Some(path) = &shared.out {
+        write_file(path, json.as_bytes())?;
+    }
+    if shared.json {
+        println!("{json}");
+    } else {
+        print!("{}", table());
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    perturbo::io::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn progress_bar(len: u64, unit: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} [{{elapsed}} < {{eta}}]");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -484,9 +484,15 @@ pub fn format_table(r: &EscapeReport) -> String {
     let c = &r.config;
     let s = &r.statistics;
     let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
+    let kebab = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let mut out = format!(
-        "escape on {} with {:?} noise, {:?}, dt = {}, {} paths, seed {}\n",
-        c.landscape, c.noise, c.scheme, c.dt, c.paths, c.seed
+        "escape on {} with {} noise, {}, dt = {}, {} paths, seed {}\n",
+        c.landscape,
+        kebab(serde_json::json!(c.noise)),
+        kebab(serde_json::json!(c.scheme)),
+        c.dt,
+        c.paths,
+        c.seed
     );
     out += &format!("start {:?}; target {}\n", r.start, r.target_description);
     out += &format!(
@@ -498,8 +504,8 @@ pub fn format_table(r: &EscapeReport) -> String {
         fmt(s.ci_high)
     );
     out += &format!(
-        "escaped {}, censored at t = {} {}, diverged {}\n",
-        s.escaped, s.horizon, s.censored, s.diverged
+        "escaped {}, censored {} (horizon t = {}), diverged {}\n",
+        s.escaped, s.censored, s.horizon, s.diverged
     );
     if let Some(step) = s.first_divergence_step {
         out += &format!("warning: a path diverged at step {step}; reduce dt\n");

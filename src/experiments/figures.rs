@@ -49,14 +49,12 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
     written.extend(write(dir, "noise_types", &noise_types::figure(&report)?, &report)?);
 
     log("order: strong and weak orders of the schemes");
-    let mut cfg = order::OrderConfig {
-        seed,
-        ..Default::default()
-    };
-    if quick {
-        cfg.paths = cfg.paths.min(1000);
-    }
-    let report = order::run(&cfg)?;
+    let base = if quick { order::OrderConfig::quick() } else { order::OrderConfig::default() };
+    let report = order::run(&order::OrderConfig { seed, ..base })?;
     written.extend(write(dir, "order", &order::figure(&report), &report)?);
+    for problem in ["ou", "oscillator"] {
+        let figure = order::problem_figure(&report, problem);
+        written.extend(plot::save(&figure, dir, &format!("order_{problem}"))?);
+    }
     Ok(written)
 }

@@ -1,5 +1,10 @@
 //! One module per experiment: a config with serde defaults (the paper's
 //! figure), `run(config) -> Report`, and the figure built from the report.
 
+pub mod arrhenius;
 pub mod bench_w1;
 pub mod escape;
+pub mod figures;
+pub mod noise_types;
+pub mod order;
+pub mod sweep;

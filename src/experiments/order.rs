@@ -25,10 +25,10 @@
 //! - **ou**, `dX = -theta X dt + sigma dW`. Strong error against the exact
 //!   Gaussian recursion ([`OrnsteinUhlenbeck::exact_step`]) on the path's
 //!   finest grid, `reference_refinement` levels below the finest scheme
-//!   grid: pathwise it is within RMS `sigma theta delta sqrt(T / 12)` of the
-//!   true solution (`delta` its step), about `2^-refinement / 2` of
-//!   Euler-Maruyama's own error `sigma theta dt sqrt(T / 3)` at the finest
-//!   scheme step `dt`. Weak error of `E X(T)^2` from exact moments (below).
+//!   grid: pathwise it is within RMS at most `sigma theta delta sqrt(T / 12)`
+//!   of the true solution (`delta` its step), about `2^-refinement / 2` of
+//!   the corresponding bound `sigma theta dt sqrt(T / 3)` on Euler-Maruyama's
+//!   own error at the finest scheme step `dt`. Weak error of `E X(T)^2` from exact moments (below).
 //! - **oscillator**, underdamped Langevin in the harmonic well
 //!   `V = k q^2 / 2`; weak error of `E q(T)^2` from exact moments. This is
 //!   where BAOAB's weak order 2 is measured (its *stationary*
@@ -806,7 +806,7 @@ const REFERENCE_COLOR: usize = 6;
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// The log-log order plot of one problem: error against `dt` with 95%
-/// error bars (their lower end clipped at a tenth of the point where the
+/// error bars for Monte Carlo estimates (their lower end clipped at a tenth of the point where the
 /// interval reaches 0, which a log axis cannot show), one series per
 /// (scheme, error kind) in the scheme's colour (strong errors as markers,
 /// weak errors as a solid line), and a dashed line `C dt^p` for each guaranteed
@@ -839,14 +839,15 @@ pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
                 ErrorKind::Weak => Mark::Line,
             },
             points: kept.iter().map(|p| (p.dt, p.error)).collect(),
-            error_bars: Some(
+            // Exact-moment rows have no sampling error and get no bars.
+            error_bars: (row.estimator == Estimator::CoupledMonteCarlo).then(|| {
                 kept.iter()
                     .map(|p| {
                         let half = Z95 * p.standard_error;
                         ((p.error - half).max(0.1 * p.error), p.error + half)
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             color: scheme_color(&row.scheme),
         });
     }

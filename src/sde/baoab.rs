@@ -132,4 +132,29 @@ mod tests {
         approx::assert_abs_diff_eq!(x[0], q2, epsilon = 64.0 * f64::EPSILON);
         approx::assert_abs_diff_eq!(x[1], p3, epsilon = 64.0 * f64::EPSILON);
     }
+
+    #[test]
+    fn stationary_configurational_variance_is_exact_in_a_harmonic_well() {
+        // Leimkuhler and Matthews (2013): in a harmonic well BAOAB samples the
+        // exact configurational marginal, Var q = eps / k, at any stable step.
+        // Exact moments of the scheme (no sampling); after 3000 steps the
+        // transient (contraction about e^{-gamma h / 2} per step) is below
+        // 1e-30, so the only error is rounding.
+        let (k, gamma, eps) = (4.0, 1.0, 0.5);
+        let sde = UnderdampedLangevin::new(well(k), gamma, eps).unwrap();
+        for h in [0.05, 0.3, 0.9] {
+            let (_, s) =
+                crate::sde::test_problems::scheme_moments(&sde, &Baoab, &[1.0, 0.0], h, 3000);
+            approx::assert_relative_eq!(s[(0, 0)], eps / k, max_relative = 1e-10);
+        }
+        // Euler-Maruyama is biased at the same steps, so the check can fail.
+        let (_, s) = crate::sde::test_problems::scheme_moments(
+            &sde,
+            &crate::sde::EulerMaruyama,
+            &[1.0, 0.0],
+            0.05,
+            3000,
+        );
+        assert!((s[(0, 0)] / (eps / k) - 1.0).abs() > 1e-3);
+    }
 }

@@ -191,8 +191,9 @@ impl OrnsteinUhlenbeck {
     /// is standard normal). Pathwise it replaces the stochastic integral
     /// `sigma int e^{-theta (t + dt - s)} dW_s` by a multiple of `dw`, an error
     /// of mean zero and variance `sigma^2 theta^2 dt^3 / 12 + O(dt^4)` per
-    /// step, independent across steps: on a grid of step `delta` the recursion
-    /// is within RMS `sigma theta delta sqrt(T / 12)` of the true path.
+    /// step, independent across steps and damped by the flow afterwards: on a
+    /// grid of step `delta` over `[0, T]` the recursion is within RMS at most
+    /// `sigma theta delta sqrt(T / 12)` (leading order) of the true path.
     pub fn exact_step(&self, x: f64, dt: f64, dw: f64) -> f64 {
         x * (-self.theta * dt).exp() + (self.variance(dt) / dt).sqrt() * dw
     }

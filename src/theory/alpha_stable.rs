@@ -19,7 +19,6 @@
 //! Eyring-Kramers law for Gaussian noise. The exit happens by one jump, to
 //! the right with probability `(b - m)^(-alpha) / ((m - a)^(-alpha) + (b - m)^(-alpha))`.
 
-use statrs::function::gamma::gamma;
 
 use crate::error::{ensure_positive, Error, Result};
 use crate::landscape::Landscape;
@@ -44,9 +43,10 @@ fn ensure_alpha(alpha: f64) -> Result<f64> {
 ///
 /// See `proofs/alpha_stable_exit.md` (Samorodnitsky and Taqqu, *Stable
 /// Non-Gaussian Random Processes*, 1994, Section 1.2 and Property 1.2.15).
+/// The value is [`crate::noise::levy_measure_constant`], the normalisation the
+/// noise module samples with; this wrapper adds the range check.
 pub fn levy_density_constant(alpha: f64) -> Result<f64> {
-    let alpha = ensure_alpha(alpha)?;
-    Ok(gamma(1.0 + alpha) * (std::f64::consts::PI * alpha / 2.0).sin() / std::f64::consts::PI)
+    Ok(crate::noise::levy_measure_constant(ensure_alpha(alpha)?))
 }
 
 /// Rejects a basin half-width that is not positive (`+inf` is allowed).

@@ -49,7 +49,7 @@ struct Shared {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Mean escape time from a minimum, against Kramers, the exact MFPT and the alpha-stable law.
-    Escape(EscapeArgs),
+    Escape(Box<EscapeArgs>),
     /// Measured strong and weak orders of every scheme on SDEs with exact solutions.
     Order,
     /// Regenerate every figure into figures/ (or --out DIR).
@@ -118,7 +118,17 @@ impl EscapeArgs {
         macro_rules! set {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };
         }
-        set!(eps, alpha, lr, batch, tau, dt, paths, max_time, from_minimum);
+        set!(
+            eps,
+            alpha,
+            lr,
+            batch,
+            tau,
+            dt,
+            paths,
+            max_time,
+            from_minimum
+        );
         c.start = self.start;
         if let Some(s) = self.scheme {
             c.scheme = perturbo::sde::SchemeKind::parse(&s)?;
@@ -171,14 +181,18 @@ fn dispatch(cli: Cli) -> Result<()> {
     let shared = &cli.shared;
     match cli.command {
         Command::Escape(args) => {
-            let cfg = args.config(shared)?;
+            let cfg = (*args).config(shared)?;
             let bar = progress_bar(cfg.paths as u64, "paths");
             let report = escape::run(&cfg, &|n| bar.inc(n as u64))?;
             bar.finish_and_clear();
             emit(shared, &report, || escape::format_table(&report))
         }
         Command::Order => {
-            let mut cfg = if shared.quick { order::OrderConfig::quick() } else { order::OrderConfig::default() };
+            let mut cfg = if shared.quick {
+                order::OrderConfig::quick()
+            } else {
+                order::OrderConfig::default()
+            };
             if let Some(seed) = shared.seed {
                 cfg.seed = seed;
             }
@@ -186,8 +200,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             emit(shared, &report, || order::format_table(&report))
         }
         Command::Figures => {
-            let dir = shared.out.clone().unwrap_or_else(|| PathBuf::from("figures"));
-            let written = figures::regenerate(&dir, shared.seed.unwrap_or(1), shared.quick, &|msg| eprintln!("{msg}"))?;
+            let dir = shared
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("figures"));
+            let written =
+                figures::regenerate(&dir, shared.seed.unwrap_or(1), shared.quick, &|msg| {
+                    eprintln!("{msg}")
+                })?;
             for path in written {
                 println!("{}", path.display());
             }
@@ -211,7 +231,11 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 /// Prints the report (JSON with `--json`, else a table) and, with `--out`,
 /// writes its JSON atomically.
-fn emit<T: serde::Serialize>(shared: &Shared, report: &T, table: impl FnOnce() -> String) -> Result<()> {
+fn emit<T: serde::Serialize>(
+    shared: &Shared,
+    report: &T,
+    table: impl FnOnce() -> String,
+) -> Result<()> {
     let json = serde_json::to_string(report)?;
     if let Some(path) = &shared.out {
         write_file(path, json.as_bytes())?;
@@ -225,7 +249,8 @@ fn emit<T: serde::Serialize>(shared: &Shared, report: &T, table: impl FnOnce() -
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    perturbo::io::write_atomic(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    perturbo::io::write_atomic(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn progress_bar(len: u64, unit: &str) -> ProgressBar {

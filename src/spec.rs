@@ -124,7 +124,7 @@ mod tests {
         let mut s = Spec::parse("landscape", "quadratic:h=2,5,c=1").unwrap();
         assert_eq!(s.name(), "quadratic");
         assert_eq!(s.take_list("h"), Some(vec![2.0, 5.0]));
-        assert_eq!(s.take_or("c", 0.0).unwrap(), 1.0);
+        assert_eq!(s.take_list("c"), Some(vec![1.0]));
         s.finish(&["h", "c"]).unwrap();
     }
 

@@ -115,7 +115,8 @@ fn sgd_like_escape_matches_exact_mfpt_with_state_dependent_diffusion() {
 #[test]
 fn alpha_stable_exit_time_scales_as_eps_to_minus_alpha_and_ignores_depth() {
     let (alpha, dt, distance) = (1.5, 5e-3, 1.5f64.sqrt());
-    let allowance = |k: f64, eps: f64| k * dt + (eps * (alpha * k).powf(-1.0 / alpha) / distance).powf(alpha);
+    let allowance =
+        |k: f64, eps: f64| k * dt + (eps * (alpha * k).powf(-1.0 / alpha) / distance).powf(alpha);
     let base = EscapeConfig {
         noise: NoiseKind::Levy,
         alpha,
@@ -126,20 +127,32 @@ fn alpha_stable_exit_time_scales_as_eps_to_minus_alpha_and_ignores_depth() {
         ..EscapeConfig::default()
     };
     let mut runs = Vec::new();
-    for (i, (k, height, eps)) in [(2.0, 0.5, 0.08), (8.0, 2.0, 0.08), (8.0, 2.0, 0.16)].into_iter().enumerate() {
+    for (i, (k, height, eps)) in [(2.0, 0.5, 0.08), (8.0, 2.0, 0.08), (8.0, 2.0, 0.16)]
+        .into_iter()
+        .enumerate()
+    {
         let cfg = EscapeConfig {
-            landscape: format!("piecewise-valley:min={k},saddle={},height={height}", k / 2.0),
+            landscape: format!(
+                "piecewise-valley:min={k},saddle={},height={height}",
+                k / 2.0
+            ),
             eps,
             seed: i as u64,
             ..base.clone()
         };
         let r = escape::run(&cfg, &|_| {}).unwrap();
-        let law = r.predictions.levy_law.expect("Levy noise on a 1-D valley has the exit law");
+        let law = r
+            .predictions
+            .levy_law
+            .expect("Levy noise on a 1-D valley has the exit law");
         let s = &r.statistics;
         assert_eq!(s.censored + s.diverged, 0);
         let (m, se) = (s.mean_exit_time.unwrap(), s.std_error.unwrap());
         let a = allowance(k, eps);
-        assert!((m - law).abs() <= Z * se + a * law, "eps {eps}, k {k}: {m} +- {se} vs law {law} (allowance {a})");
+        assert!(
+            (m - law).abs() <= Z * se + a * law,
+            "eps {eps}, k {k}: {m} +- {se} vs law {law} (allowance {a})"
+        );
         runs.push((m, se, a));
     }
     // Depth: the shallow and the deep valley at the same eps and geometry
@@ -147,13 +160,19 @@ fn alpha_stable_exit_time_scales_as_eps_to_minus_alpha_and_ignores_depth() {
     // a factor exp(1.5 / eps), far outside this tolerance).
     let ((a, sa, aa), (b, sb, ab)) = (runs[0], runs[1]);
     let tol = Z * (sa * sa + sb * sb).sqrt() + (aa + ab) * a;
-    assert!((a - b).abs() <= tol, "depth changed the exit time: {a} vs {b} (tolerance {tol})");
+    assert!(
+        (a - b).abs() <= tol,
+        "depth changed the exit time: {a} vs {b} (tolerance {tol})"
+    );
     // Scaling: doubling eps divides the time by 2^alpha.
     let ((c, sc, ac), ratio) = (runs[2], 2f64.powf(alpha));
     let got = b / c;
     let se_ratio = got * ((sb / b).powi(2) + (sc / c).powi(2)).sqrt();
     let tol = Z * se_ratio + (ab + ac) * ratio;
-    assert!((got - ratio).abs() <= tol, "ratio {got} +- {se_ratio} vs 2^alpha = {ratio} (tolerance {tol})");
+    assert!(
+        (got - ratio).abs() <= tol,
+        "ratio {got} +- {se_ratio} vs 2^alpha = {ratio} (tolerance {tol})"
+    );
 }
 
 /// Results are bit-identical whatever the thread count.

@@ -82,7 +82,10 @@ pub fn run(cfg: &ArrheniusConfig, log: &dyn Fn(&str)) -> Result<ArrheniusReport>
     let land = landscape::parse(&cfg.landscape)?;
     let (minima, saddles) = (land.minima(), land.saddles());
     let saddle = saddles.first().ok_or_else(|| {
-        crate::Error::Unsupported(format!("the Arrhenius plot needs a landscape with a saddle, got {}", land.name()))
+        crate::Error::Unsupported(format!(
+            "the Arrhenius plot needs a landscape with a saddle, got {}",
+            land.name()
+        ))
     })?;
     let barrier = land.value(saddle) - land.value(&minima[0]);
     let curvatures = [0, 1].map(|m| landscape::curvature_1d(&land, minima[m][0]));
@@ -106,16 +109,27 @@ pub fn run(cfg: &ArrheniusConfig, log: &dyn Fn(&str)) -> Result<ArrheniusReport>
 pub fn figure(report: &ArrheniusReport) -> Result<Figure> {
     let cfg = &report.config;
     let xs: Vec<f64> = report.points.iter().map(|p| p.x).collect();
-    let (lo, hi) = (xs.iter().copied().fold(f64::INFINITY, f64::min), xs.iter().copied().fold(0.0, f64::max));
+    let (lo, hi) = (
+        xs.iter().copied().fold(f64::INFINITY, f64::min),
+        xs.iter().copied().fold(0.0, f64::max),
+    );
     let grid = sweep::linspace(0.9 * lo, 1.05 * hi, 40);
     let mut series = Vec::new();
     for (m, curve) in CURVES.iter().enumerate() {
         series.push(sweep::monte_carlo_series(&report.points, curve, m));
         let predicted = |x: f64| escape::predict(&escape_config(cfg, m, 1.0 / x));
-        series.push(sweep::theory_series(format!("{curve}: exact MFPT"), &grid, m, |x| {
-            Ok(predicted(x)?.exact_mfpt)
-        })?);
-        series.push(sweep::theory_series(format!("{curve}: Kramers"), &grid, m + 2, |x| Ok(predicted(x)?.kramers))?);
+        series.push(sweep::theory_series(
+            format!("{curve}: exact MFPT"),
+            &grid,
+            m,
+            |x| Ok(predicted(x)?.exact_mfpt),
+        )?);
+        series.push(sweep::theory_series(
+            format!("{curve}: Kramers"),
+            &grid,
+            m + 2,
+            |x| Ok(predicted(x)?.kramers),
+        )?);
     }
     Ok(Figure {
         title: format!(

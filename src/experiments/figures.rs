@@ -10,10 +10,16 @@ use crate::error::{Error, Result};
 use crate::plot::{self, Figure};
 
 /// Writes `figure` and its data `report` as `dir/stem.{png,svg,json}`.
-fn write<T: serde::Serialize>(dir: &Path, stem: &str, figure: &Figure, report: &T) -> Result<Vec<PathBuf>> {
+fn write<T: serde::Serialize>(
+    dir: &Path,
+    stem: &str,
+    figure: &Figure,
+    report: &T,
+) -> Result<Vec<PathBuf>> {
     let mut written = plot::save(figure, dir, stem)?;
     let json = dir.join(format!("{stem}.json"));
-    let text = serde_json::to_string_pretty(report).map_err(|e| Error::Unsupported(format!("cannot serialise {stem}: {e}")))?;
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|e| Error::Unsupported(format!("cannot serialise {stem}: {e}")))?;
     crate::io::write_atomic(&json, text.as_bytes())
         .map_err(|e| Error::Unsupported(format!("cannot write {}: {e}", json.display())))?;
     written.push(json);
@@ -35,7 +41,12 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
         cfg.barrier_over_eps.truncate(3);
     }
     let report = arrhenius::run(&cfg, log)?;
-    written.extend(write(dir, "arrhenius", &arrhenius::figure(&report)?, &report)?);
+    written.extend(write(
+        dir,
+        "arrhenius",
+        &arrhenius::figure(&report)?,
+        &report,
+    )?);
 
     log("noise_types: white vs SGD-like vs alpha-stable noise");
     let mut cfg = noise_types::NoiseTypesConfig {
@@ -46,10 +57,19 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
         cfg.paths = 100;
     }
     let report = noise_types::run(&cfg, log)?;
-    written.extend(write(dir, "noise_types", &noise_types::figure(&report)?, &report)?);
+    written.extend(write(
+        dir,
+        "noise_types",
+        &noise_types::figure(&report)?,
+        &report,
+    )?);
 
     log("order: strong and weak orders of the schemes");
-    let base = if quick { order::OrderConfig::quick() } else { order::OrderConfig::default() };
+    let base = if quick {
+        order::OrderConfig::quick()
+    } else {
+        order::OrderConfig::default()
+    };
     let report = order::run(&order::OrderConfig { seed, ..base })?;
     written.extend(write(dir, "order", &order::figure(&report), &report)?);
     for problem in ["ou", "oscillator"] {

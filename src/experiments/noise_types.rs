@@ -78,7 +78,12 @@ pub struct NoiseTypesReport {
 const MINIMA: [&str; 2] = ["sharp", "flat"];
 
 /// The escape configuration of `noise` at intensity `level` from `minimum`.
-fn escape_config(cfg: &NoiseTypesConfig, noise: NoiseKind, minimum: usize, level: f64) -> EscapeConfig {
+fn escape_config(
+    cfg: &NoiseTypesConfig,
+    noise: NoiseKind,
+    minimum: usize,
+    level: f64,
+) -> EscapeConfig {
     let mut c = EscapeConfig {
         landscape: cfg.landscape.clone(),
         noise,
@@ -113,7 +118,11 @@ pub fn run(cfg: &NoiseTypesConfig, log: &dyn Fn(&str)) -> Result<NoiseTypesRepor
     for (noise, name, levels) in noises(cfg) {
         for (m, min_name) in MINIMA.iter().enumerate() {
             for &level in levels {
-                configs.push((format!("{name}, {min_name}"), 1.0 / level, escape_config(cfg, noise, m, level)));
+                configs.push((
+                    format!("{name}, {min_name}"),
+                    1.0 / level,
+                    escape_config(cfg, noise, m, level),
+                ));
             }
         }
     }
@@ -131,18 +140,25 @@ pub fn figure(report: &NoiseTypesReport) -> Result<Figure> {
     for (i, (noise, name, levels)) in noises(cfg).into_iter().enumerate() {
         let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = levels.iter().copied().fold(0.0, f64::max);
-        let grid: Vec<f64> = sweep::linspace((0.9 / hi).ln(), (1.1 / lo).ln(), 30).into_iter().map(f64::exp).collect();
+        let grid: Vec<f64> = sweep::linspace((0.9 / hi).ln(), (1.1 / lo).ln(), 30)
+            .into_iter()
+            .map(f64::exp)
+            .collect();
         for (m, min_name) in MINIMA.iter().enumerate() {
             let curve = format!("{name}, {min_name}");
             let color = 2 * i + m;
             series.push(sweep::monte_carlo_series(&report.points, &curve, color));
-            series.push(sweep::theory_series(format!("{curve}: theory"), &grid, color, |x| {
-                Ok(escape::predict(&escape_config(cfg, noise, m, 1.0 / x))?.best())
-            })?);
+            series.push(sweep::theory_series(
+                format!("{curve}: theory"),
+                &grid,
+                color,
+                |x| Ok(escape::predict(&escape_config(cfg, noise, m, 1.0 / x))?.best()),
+            )?);
         }
     }
     Ok(Figure {
-        title: "Escape from a sharp and a flat minimum: white, SGD-like and alpha-stable noise".into(),
+        title: "Escape from a sharp and a flat minimum: white, SGD-like and alpha-stable noise"
+            .into(),
         x_label: "inverse noise intensity (1/eps; 2B/lr for SGD-like)".into(),
         y_label: "mean time to reach the saddle".into(),
         log_x: true,

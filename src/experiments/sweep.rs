@@ -37,10 +37,14 @@ pub fn run(
         .map(|(i, (curve, x, mut cfg))| {
             cfg.seed = Seed(seed).child(i as u64).0;
             let predicted = escape::predict(&cfg)?.best().ok_or_else(|| {
-                Error::Unsupported(format!("no theory prediction to set the horizon of {curve} at x = {x}"))
+                Error::Unsupported(format!(
+                    "no theory prediction to set the horizon of {curve} at x = {x}"
+                ))
             })?;
             cfg.max_time = horizon_factor * predicted;
-            log(&format!("  {curve}: x = {x:.3}, predicted mean exit time {predicted:.4}"));
+            log(&format!(
+                "  {curve}: x = {x:.3}, predicted mean exit time {predicted:.4}"
+            ));
             let report = escape::run(&cfg, &|_| {})?;
             Ok(SweepPoint { curve, x, report })
         })
@@ -52,7 +56,11 @@ pub fn monte_carlo_series(points: &[SweepPoint], curve: &str, color: usize) -> S
     let mine: Vec<&SweepPoint> = points.iter().filter(|p| p.curve == curve).collect();
     let stats = |p: &SweepPoint| {
         let s = &p.report.statistics;
-        (s.mean_exit_time.unwrap_or(f64::NAN), s.ci_low.unwrap_or(f64::NAN), s.ci_high.unwrap_or(f64::NAN))
+        (
+            s.mean_exit_time.unwrap_or(f64::NAN),
+            s.ci_low.unwrap_or(f64::NAN),
+            s.ci_high.unwrap_or(f64::NAN),
+        )
     };
     Series {
         label: format!("{curve}: Monte Carlo, 95% CI"),
@@ -87,5 +95,7 @@ pub fn theory_series(
 
 /// `n` points from `lo` to `hi`, evenly spaced.
 pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1).max(1) as f64).collect()
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1).max(1) as f64)
+        .collect()
 }

@@ -127,7 +127,7 @@ impl Histogram {
 impl Observer for Histogram {
     #[inline]
     fn observe(&mut self, _path: usize, step: usize, _t: f64, x: &[f64]) {
-        if step < self.burn_in || (step - self.burn_in) % self.every != 0 {
+        if step < self.burn_in || !(step - self.burn_in).is_multiple_of(self.every) {
             return;
         }
         let v = x[self.axis];

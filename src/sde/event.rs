@@ -133,7 +133,7 @@ impl ExitRegion {
 
     /// Leaving the interval `(low, high)` along `axis`.
     pub fn outside_interval(dim: usize, axis: usize, low: f64, high: f64) -> Result<Self> {
-        if !(low < high) {
+        if low.partial_cmp(&high) != Some(std::cmp::Ordering::Less) {
             return Err(Error::Unsupported(format!(
                 "exit interval must have low < high, got ({low}, {high})"
             )));
@@ -179,7 +179,8 @@ impl Event for ExitRegion {
             let spread = diffusion.variance_along(prev, t, &plane.normal) * dt;
             // The crossing probability is exp(-2 d0 d1 / spread); compared
             // without a division, which would dominate the common case.
-            2.0 * d0 * d1 < NEGLIGIBLE_EXPONENT * spread && rng.random::<f64>() < (-2.0 * d0 * d1 / spread).exp()
+            2.0 * d0 * d1 < NEGLIGIBLE_EXPONENT * spread
+                && rng.random::<f64>() < (-2.0 * d0 * d1 / spread).exp()
         })
     }
 }

@@ -19,7 +19,6 @@
 //! Eyring-Kramers law for Gaussian noise. The exit happens by one jump, to
 //! the right with probability `(b - m)^(-alpha) / ((m - a)^(-alpha) + (b - m)^(-alpha))`.
 
-
 use crate::error::{ensure_positive, Error, Result};
 use crate::landscape::Landscape;
 

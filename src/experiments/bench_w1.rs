@@ -63,7 +63,7 @@ pub struct W1Report {
     pub steps: usize,
     /// Worker threads used.
     pub threads: usize,
-    /// Wall time of the timed (second) run.
+    /// Wall time of the fastest timed run.
     pub seconds: f64,
     /// The metric.
     pub path_steps_per_sec: f64,
@@ -78,7 +78,10 @@ pub struct W1Report {
     pub fraction_of_ceiling: f64,
 }
 
-/// Runs W1 twice (the first run warms up) and times the second.
+/// Timed runs of the workload after a warm-up.
+const REPEATS: usize = 3;
+
+/// Runs W1 once to warm up, then [`REPEATS`] timed runs; reports the best.
 pub fn run(cfg: &W1Config) -> Result<W1Report> {
     let sde = PerturbedFlow::new(DoubleWell, Isotropic::temperature(1, cfg.eps)?)?;
     let noise = Brownian::new(1)?;
@@ -102,9 +105,18 @@ pub fn run(cfg: &W1Config) -> Result<W1Report> {
         )
     };
     simulate()?;
-    let clock = Instant::now();
-    let result = simulate()?;
-    let seconds = clock.elapsed().as_secs_f64();
+    // Best of REPEATS, each run followed by the ceiling measurement, so both
+    // see the same machine state (a shared machine's speed drifts).
+    let (mut seconds, mut normals_per_sec) = (f64::INFINITY, 0.0_f64);
+    let mut result = None;
+    for _ in 0..REPEATS {
+        let clock = Instant::now();
+        let r = simulate()?;
+        seconds = seconds.min(clock.elapsed().as_secs_f64());
+        normals_per_sec = normals_per_sec.max(sampling_ceiling(cfg.seed));
+        result = Some(r);
+    }
+    let result = result.expect("REPEATS is positive");
     let n = result.records.len() as f64;
     let mean_x_t = result.records.iter().map(|r| r.final_state[0]).sum::<f64>() / n;
     let frac_right = result
@@ -114,7 +126,6 @@ pub fn run(cfg: &W1Config) -> Result<W1Report> {
         .count() as f64
         / n;
     let path_steps_per_sec = (cfg.paths * cfg.steps) as f64 / seconds;
-    let normals_per_sec = sampling_ceiling(cfg.seed);
     Ok(W1Report {
         workload: "W1".into(),
         implementation: "perturbo".into(),

@@ -56,10 +56,16 @@ impl NoiseProcess for Brownian {
         out: &mut [f64],
     ) {
         let sd = dt.sqrt();
-        for (rng, o) in rngs.iter_mut().zip(out.chunks_exact_mut(self.dim)) {
-            for v in o.iter_mut() {
-                let z: f64 = StandardNormal.sample(rng);
-                *v = sd * z;
+        let draw = |rng: &mut Rng| -> f64 { sd * Distribution::<f64>::sample(&StandardNormal, rng) };
+        if self.dim == 1 {
+            // Scalar noise: one flat loop, without the per-path inner loop
+            // that keeps the compiler from holding the constants in registers.
+            for (rng, o) in rngs.iter_mut().zip(out.iter_mut()) {
+                *o = draw(rng);
+            }
+        } else {
+            for (rng, o) in rngs.iter_mut().zip(out.chunks_exact_mut(self.dim)) {
+                o.iter_mut().for_each(|v| *v = draw(rng));
             }
         }
     }

@@ -106,12 +106,20 @@ pub trait Observer: Clone + Send + Sync {
     fn observe(&mut self, path: usize, step: usize, t: f64, x: &[f64]);
     /// Folds another block's observations into this one.
     fn merge(&mut self, other: Self);
+    /// False for an observer that records nothing, so the driver may skip
+    /// the per-path pass.
+    fn is_active(&self) -> bool {
+        true
+    }
 }
 
 impl Observer for () {
     #[inline]
     fn observe(&mut self, _: usize, _: usize, _: f64, _: &[f64]) {}
     fn merge(&mut self, _: Self) {}
+    fn is_active(&self) -> bool {
+        false
+    }
 }
 
 /// What an ensemble run returns.
@@ -269,7 +277,9 @@ where
         );
         steps_taken += running as u64;
 
-        let mut i = 0;
+        // The per-path pass is needed only if some path may end or be observed.
+        let all_finite = x[..running * d].iter().fold(true, |ok, v| ok & v.is_finite());
+        let mut i = if all_finite && !event.may_fire() && !observer.is_active() { running } else { 0 };
         while i < running {
             let (xi, pi) = (&x[i * d..(i + 1) * d], &prev[i * d..(i + 1) * d]);
             let outcome = if !xi.iter().all(|v| v.is_finite()) {

@@ -40,6 +40,12 @@ pub trait Event: Sync + Send {
         brownian: bool,
         rng: &mut Rng,
     ) -> bool;
+
+    /// False for an event that can never fire, so the driver may skip the
+    /// per-path check.
+    fn may_fire(&self) -> bool {
+        true
+    }
 }
 
 /// The event that never happens (for runs to a fixed horizon).
@@ -58,6 +64,10 @@ impl Event for Never {
         _: bool,
         _: &mut Rng,
     ) -> bool {
+        false
+    }
+
+    fn may_fire(&self) -> bool {
         false
     }
 }

@@ -8,23 +8,17 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rand_distr::{Distribution, StandardNormal};
 
-use perturbo::landscape::DoubleWell;
-use perturbo::noise::{Brownian, Isotropic};
+use perturbo::experiments::bench_w1::{self, W1Config};
 use perturbo::rng::Seed;
-use perturbo::sde::{ensemble, EnsembleConfig, EulerMaruyama, Never, PerturbedFlow};
 
 const PATHS: usize = 20_000;
 const STEPS: usize = 200;
 
 fn w1(c: &mut Criterion) {
-    let sde = PerturbedFlow::new(DoubleWell, Isotropic::temperature(1, 0.25).unwrap()).unwrap();
-    let noise = Brownian::new(1).unwrap();
-    let cfg = EnsembleConfig {
+    let cfg = W1Config {
         paths: PATHS,
-        dt: 1e-3,
         steps: STEPS,
-        t0: 0.0,
-        seed: Seed(0),
+        ..W1Config::default()
     };
     let mut group = c.benchmark_group("w1");
     group.throughput(Throughput::Elements((PATHS * STEPS) as u64));
@@ -35,21 +29,7 @@ fn w1(c: &mut Criterion) {
         .build()
         .unwrap();
     group.bench_function("euler_maruyama_ensemble_one_thread", |b| {
-        b.iter(|| {
-            pool.install(|| {
-                ensemble::run(
-                    &sde,
-                    &noise,
-                    &EulerMaruyama,
-                    &[-1.0],
-                    &Never,
-                    &(),
-                    &cfg,
-                    &|_| {},
-                )
-                .unwrap()
-            })
-        })
+        b.iter(|| pool.install(|| bench_w1::simulate(&cfg).unwrap()))
     });
     group.bench_function("normal_sampling_ceiling_one_thread", |b| {
         b.iter_batched(

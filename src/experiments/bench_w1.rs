@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::landscape::DoubleWell;
 use crate::noise::{Brownian, Isotropic};
 use crate::rng::Seed;
-use crate::sde::{ensemble, EnsembleConfig, EulerMaruyama, Never, PerturbedFlow};
+use crate::sde::{ensemble, EnsembleConfig, EnsembleResult, EulerMaruyama, Never, PerturbedFlow};
 
 /// Configuration of W1; the defaults are the reference workload.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -81,10 +81,9 @@ pub struct W1Report {
 /// Timed runs of the workload after a warm-up.
 const REPEATS: usize = 3;
 
-/// Runs W1 once to warm up, then [`REPEATS`] timed runs; reports the best.
-pub fn run(cfg: &W1Config) -> Result<W1Report> {
+/// One run of the workload: the paths' records (their final states).
+pub fn simulate(cfg: &W1Config) -> Result<EnsembleResult<()>> {
     let sde = PerturbedFlow::new(DoubleWell, Isotropic::temperature(1, cfg.eps)?)?;
-    let noise = Brownian::new(1)?;
     let ens = EnsembleConfig {
         paths: cfg.paths,
         dt: cfg.dt,
@@ -92,18 +91,21 @@ pub fn run(cfg: &W1Config) -> Result<W1Report> {
         t0: 0.0,
         seed: Seed(cfg.seed),
     };
-    let simulate = || {
-        ensemble::run(
-            &sde,
-            &noise,
-            &EulerMaruyama,
-            &[-1.0],
-            &Never,
-            &(),
-            &ens,
-            &|_| {},
-        )
-    };
+    ensemble::run(
+        &sde,
+        &Brownian::new(1)?,
+        &EulerMaruyama,
+        &[-1.0],
+        &Never,
+        &(),
+        &ens,
+        &|_| {},
+    )
+}
+
+/// Runs W1 once to warm up, then [`REPEATS`] timed runs; reports the best.
+pub fn run(cfg: &W1Config) -> Result<W1Report> {
+    let simulate = || simulate(cfg);
     simulate()?;
     // Best of REPEATS, each run followed by the ceiling measurement, so both
     // see the same machine state (a shared machine's speed drifts).

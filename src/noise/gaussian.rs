@@ -56,7 +56,8 @@ impl NoiseProcess for Brownian {
         out: &mut [f64],
     ) {
         let sd = dt.sqrt();
-        let draw = |rng: &mut Rng| -> f64 { sd * Distribution::<f64>::sample(&StandardNormal, rng) };
+        let draw =
+            |rng: &mut Rng| -> f64 { sd * Distribution::<f64>::sample(&StandardNormal, rng) };
         if self.dim == 1 {
             // Scalar noise: one flat loop, without the per-path inner loop
             // that keeps the compiler from holding the constants in registers.

@@ -278,8 +278,14 @@ where
         steps_taken += running as u64;
 
         // The per-path pass is needed only if some path may end or be observed.
-        let all_finite = x[..running * d].iter().fold(true, |ok, v| ok & v.is_finite());
-        let mut i = if all_finite && !event.may_fire() && !observer.is_active() { running } else { 0 };
+        let all_finite = x[..running * d]
+            .iter()
+            .fold(true, |ok, v| ok & v.is_finite());
+        let mut i = if all_finite && !event.may_fire() && !observer.is_active() {
+            running
+        } else {
+            0
+        };
         while i < running {
             let (xi, pi) = (&x[i * d..(i + 1) * d], &prev[i * d..(i + 1) * d]);
             let outcome = if !xi.iter().all(|v| v.is_finite()) {

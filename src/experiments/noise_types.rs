@@ -56,7 +56,7 @@ impl Default for NoiseTypesConfig {
             landscape: "piecewise-valley:left=8,right=2,saddle=4,height=1".into(),
             white_eps: vec![0.15, 0.2, 0.3, 0.5],
             sgd_scale: vec![0.08, 0.12, 0.18, 0.3],
-            levy_eps: vec![0.02, 0.04, 0.08, 0.16],
+            levy_eps: vec![0.04, 0.08, 0.16, 0.32],
             alpha: 1.5,
             paths: 1000,
             dt: 2e-3,

@@ -79,7 +79,7 @@ pub struct W1Report {
 }
 
 /// Timed runs of the workload after a warm-up.
-const REPEATS: usize = 3;
+pub const REPEATS: usize = 3;
 
 /// One run of the workload: the paths' records (their final states).
 pub fn simulate(cfg: &W1Config) -> Result<EnsembleResult<()>> {

@@ -40,6 +40,7 @@ fn bad_escape_inputs_fail_with_one_line_and_no_output() {
         (&["--target", "interval:low=1,high=0"], "low < high"),
         (&["--noise", "levy", "--alpha", "2.5"], "alpha"),
         (&["--paths", "0"], "paths"),
+        (&["--paths", "1000000000000"], "paths"),
         (&["--bogus-flag"], "--bogus-flag"),
     ];
     let dir = scratch("bad");

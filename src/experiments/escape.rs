@@ -21,6 +21,9 @@ use crate::sde::{EnsembleConfig, ExitRegion, HalfSpace, PerturbedFlow, SchemeKin
 use crate::spec::Spec;
 use crate::theory::{self, Overdamped1d, TransitionTarget};
 
+/// The largest ensemble accepted: each path keeps a record of about 64 bytes.
+pub const MAX_PATHS: usize = 100_000_000;
+
 /// The kind of noise driving the flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -344,11 +347,11 @@ impl EscapeConfig {
                 ensure_positive("eps", self.eps)?;
             }
         }
-        if self.paths == 0 {
+        if self.paths == 0 || self.paths > MAX_PATHS {
             return Err(Error::OutOfRange {
                 name: "paths",
-                value: 0.0,
-                expected: "at least 1",
+                value: self.paths as f64,
+                expected: "between 1 and 100,000,000 (every path's record is kept in memory)",
             });
         }
         let steps = self.max_time / self.dt;

@@ -51,22 +51,22 @@ pub fn run(
         .collect()
 }
 
-/// The Monte Carlo points of `curve` with their confidence intervals.
+/// The Monte Carlo points of `curve` with their confidence intervals; a
+/// point where no path escaped (so no estimate exists) is left out.
 pub fn monte_carlo_series(points: &[SweepPoint], curve: &str, color: usize) -> Series {
-    let mine: Vec<&SweepPoint> = points.iter().filter(|p| p.curve == curve).collect();
-    let stats = |p: &SweepPoint| {
-        let s = &p.report.statistics;
-        (
-            s.mean_exit_time.unwrap_or(f64::NAN),
-            s.ci_low.unwrap_or(f64::NAN),
-            s.ci_high.unwrap_or(f64::NAN),
-        )
-    };
+    let estimates: Vec<(f64, f64, (f64, f64))> = points
+        .iter()
+        .filter(|p| p.curve == curve)
+        .filter_map(|p| {
+            let s = &p.report.statistics;
+            Some((p.x, s.mean_exit_time?, (s.ci_low?, s.ci_high?)))
+        })
+        .collect();
     Series {
         label: format!("{curve}: Monte Carlo, 95% CI"),
         mark: Mark::Points,
-        points: mine.iter().map(|p| (p.x, stats(p).0)).collect(),
-        error_bars: Some(mine.iter().map(|p| (stats(p).1, stats(p).2)).collect()),
+        points: estimates.iter().map(|&(x, y, _)| (x, y)).collect(),
+        error_bars: Some(estimates.iter().map(|&(_, _, ci)| ci).collect()),
         color,
     }
 }

@@ -2,7 +2,8 @@
 //! double well, against the Gaussian-sampling ceiling it is bound by.
 //!
 //! Criterion reports both as elements per second (path-steps and normals),
-//! each on one thread; their ratio is the kernel's fraction of the ceiling. The whole workload, side by
+//! each on one thread, at the full W1 size; their ratio is the kernel's
+//! fraction of the ceiling. The whole workload, side by
 //! side with the peer scripts, is `perturbo bench w1 --json`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -11,8 +12,8 @@ use rand_distr::{Distribution, StandardNormal};
 use perturbo::experiments::bench_w1::{self, W1Config};
 use perturbo::rng::Seed;
 
-const PATHS: usize = 20_000;
-const STEPS: usize = 200;
+const PATHS: usize = 100_000;
+const STEPS: usize = 1_000;
 
 fn w1(c: &mut Criterion) {
     let cfg = W1Config {
@@ -22,7 +23,8 @@ fn w1(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("w1");
     group.throughput(Throughput::Elements((PATHS * STEPS) as u64));
-    group.sample_size(20);
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(15));
     // One thread on both sides, so the ratio is the kernel's efficiency.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)

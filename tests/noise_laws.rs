@@ -135,7 +135,7 @@ fn isotropic_noise_has_covariance_two_eps_dt() {
     let g = Isotropic::temperature(3, eps).unwrap();
     let expected = DMatrix::identity(3, 3) * (2.0 * eps * dt);
     assert_noise_covariance(&g, &[0.0; 3], dt, &expected, Seed(12), "isotropic");
-    // variance_along is |n|^2 2 eps exactly (up to rounding).
+    // Along a unit vector, variance_along is 2 eps exactly (up to rounding).
     let v = g.variance_along(&[0.0; 3], 0.0, &[0.6, 0.0, 0.8]);
     assert!((v - 2.0 * eps).abs() < 1e-15, "{v}");
 }

@@ -274,6 +274,7 @@ impl<L: Hessian + std::fmt::Debug> Diffusion for AnyDiffusion<L> {
         each_diffusion!(self, d => d.diagonal(x, t, g, dg))
     }
 
+    #[inline]
     fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64 {
         each_diffusion!(self, d => d.variance_along(x, t, n))
     }

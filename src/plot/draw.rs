@@ -126,33 +126,37 @@ where
     let pts = series.points.iter().copied();
     let w = style::LEGEND_SAMPLE_PX;
     let anno = match series.mark {
-        Mark::Line => chart
-            .draw_series(LineSeries::new(pts, line))
-            .map_err(drawing_failed)?
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + w, y)], line)),
-        Mark::Dashed => chart
-            .draw_series(DashedLineSeries::new(
-                pts,
-                style::DASH_PX,
-                style::GAP_PX,
-                line,
-            ))
-            .map_err(drawing_failed)?
-            .legend(move |(x, y)| {
-                // Two dashes with a gap, the legend-sized version of the line.
-                let dash = (w - style::GAP_PX as i32) / 2;
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (dash, 0)], line)
-                    + PathElement::new(vec![(w - dash, 0), (w, 0)], line)
-            }),
-        Mark::Points => chart
-            .draw_series(pts.map(|p| Circle::new(p, style::MARKER_PX, color.filled())))
-            .map_err(drawing_failed)?
-            .legend(move |(x, y)| Circle::new((x + w / 2, y), style::MARKER_PX, color.filled())),
-    };
-    if !series.label.is_empty() {
-        anno.label(series.label.as_str());
+        Mark::Line => chart.draw_series(LineSeries::new(pts, line)),
+        Mark::Dashed => chart.draw_series(DashedLineSeries::new(
+            pts,
+            style::DASH_PX,
+            style::GAP_PX,
+            line,
+        )),
+        Mark::Points => {
+            chart.draw_series(pts.map(|p| Circle::new(p, style::MARKER_PX, color.filled())))
+        }
     }
+    .map_err(drawing_failed)?;
+    // A series with an empty label gets no legend entry at all (plotters
+    // skips an entry with neither a label nor a legend sample).
+    if series.label.is_empty() {
+        return Ok(());
+    }
+    anno.label(series.label.as_str());
+    match series.mark {
+        Mark::Line => anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + w, y)], line)),
+        Mark::Dashed => anno.legend(move |(x, y)| {
+            // Two dashes with a gap, the legend-sized version of the line.
+            let dash = (w - style::GAP_PX as i32) / 2;
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (dash, 0)], line)
+                + PathElement::new(vec![(w - dash, 0), (w, 0)], line)
+        }),
+        Mark::Points => {
+            anno.legend(move |(x, y)| Circle::new((x + w / 2, y), style::MARKER_PX, color.filled()))
+        }
+    };
     Ok(())
 }
 

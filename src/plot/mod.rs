@@ -43,7 +43,7 @@ pub enum Mark {
 /// One data series of a figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Legend label.
+    /// Legend label; an empty label gives the series no legend entry.
     pub label: String,
     /// How it is drawn.
     pub mark: Mark,

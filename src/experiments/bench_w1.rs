@@ -110,15 +110,14 @@ pub fn simulate(cfg: &W1Config) -> Result<EnsembleResult<()>> {
 /// shared machine the speed drifts between runs, but two measurements taken
 /// back to back see nearly the same machine).
 pub fn run(cfg: &W1Config) -> Result<W1Report> {
-    let simulate = || simulate(cfg);
-    simulate()?;
+    simulate(cfg)?;
     let (mut seconds, mut normals_per_sec) = (f64::INFINITY, 0.0_f64);
     let mut ratios = Vec::with_capacity(REPEATS);
     let mut result = None;
     for _ in 0..REPEATS {
         let ceiling = sampling_ceiling(cfg.seed);
         let clock = Instant::now();
-        let r = simulate()?;
+        let r = simulate(cfg)?;
         let elapsed = clock.elapsed().as_secs_f64();
         ratios.push((cfg.paths * cfg.steps) as f64 / elapsed / ceiling);
         seconds = seconds.min(elapsed);

@@ -38,12 +38,14 @@ impl NoiseProcess for Brownian {
     fn init(&self, _rng: &mut Rng) -> Self::State {}
 
     #[inline]
-    fn increment(&self, _state: &mut (), _t: f64, dt: f64, rng: &mut Rng, out: &mut [f64]) {
-        let sd = dt.sqrt();
-        for o in out.iter_mut() {
-            let z: f64 = StandardNormal.sample(rng);
-            *o = sd * z;
-        }
+    fn increment(&self, state: &mut (), t: f64, dt: f64, rng: &mut Rng, out: &mut [f64]) {
+        self.increment_block(
+            std::slice::from_mut(state),
+            t,
+            dt,
+            std::slice::from_mut(rng),
+            out,
+        );
     }
 
     #[inline]

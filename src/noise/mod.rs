@@ -66,13 +66,7 @@ pub trait NoiseProcess: Sync + Send + std::fmt::Debug {
         rngs: &mut [Rng],
         out: &mut [f64],
     ) {
-        for ((state, rng), o) in states
-            .iter_mut()
-            .zip(rngs)
-            .zip(out.chunks_exact_mut(self.dim()))
-        {
-            self.increment(state, t, dt, rng, o);
-        }
+        increment_each(self, states, t, dt, rngs, out);
     }
     /// True when increments are independent `N(0, dt I)`: the schemes'
     /// declared orders and the Brownian-bridge crossing correction assume it.
@@ -127,4 +121,22 @@ pub trait Diffusion: Sync + Send + std::fmt::Debug {
     /// `n^T G G^T n`: the variance rate of the noise along the unit vector
     /// `n` at `x` (the Brownian-bridge crossing correction uses it).
     fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64;
+}
+
+/// [`NoiseProcess::increment`] path by path over a block: the default of
+/// [`NoiseProcess::increment_block`], also called by processes that override
+/// the block form for only some of their cases.
+#[inline]
+pub fn increment_each<N: NoiseProcess + ?Sized>(
+    noise: &N,
+    states: &mut [N::State],
+    t: f64,
+    dt: f64,
+    rngs: &mut [Rng],
+    out: &mut [f64],
+) {
+    let chunks = out.chunks_exact_mut(noise.dim());
+    for ((state, rng), o) in states.iter_mut().zip(rngs).zip(chunks) {
+        noise.increment(state, t, dt, rng, o);
+    }
 }

@@ -186,12 +186,7 @@ impl NoiseProcess for AnyProcess {
         match self {
             Self::Brownian(p) => p.increment_block(units, t, dt, rngs, out),
             Self::AlphaStable(p) => p.increment_block(units, t, dt, rngs, out),
-            _ => {
-                let chunks = out.chunks_exact_mut(self.dim());
-                for ((state, rng), o) in states.iter_mut().zip(rngs).zip(chunks) {
-                    self.increment(state, t, dt, rng, o);
-                }
-            }
+            _ => super::increment_each(self, states, t, dt, rngs, out),
         }
     }
 

@@ -471,8 +471,18 @@ fn predictions(cfg: &EscapeConfig, land: &AnyLandscape, geo: &Geometry) -> Resul
         let xm = land.minima()[m][0];
         let (left, right) = match (&cfg.target, geo.level) {
             (Target::Interval { low, high }, _) => (xm - low, high - xm),
-            (_, Some((level, direction))) if direction > 0.0 => (f64::INFINITY, level - xm),
-            (_, Some((level, _))) => (xm - level, f64::INFINITY),
+            // Escape means one jump over the saddle, whether the target is
+            // the saddle or the minimum beyond it (the drift carries the path
+            // there in a time that does not grow as eps shrinks); only the
+            // side of the target counts.
+            (_, Some((_, direction))) => {
+                let (left, right) = theory::alpha_stable::basin_half_widths(land, m)?;
+                if direction > 0.0 {
+                    (f64::INFINITY, right)
+                } else {
+                    (left, f64::INFINITY)
+                }
+            }
             (_, None) => (f64::INFINITY, f64::INFINITY),
         };
         p.levy_law = Some(theory::alpha_stable::mean_exit_time(

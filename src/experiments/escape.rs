@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::landscape::{self, AnyLandscape, Landscape, Objective};
 use crate::measure::{escape_statistics, EscapeStatistics};
-use crate::noise::{AnyDiffusion, AnyProcess};
+use crate::noise::{AnyDiffusion, AnyProcess, SgdLike};
 use crate::rng::Seed;
 use crate::sde::{EnsembleConfig, ExitRegion, HalfSpace, PerturbedFlow, SchemeKind};
 use crate::spec::Spec;
@@ -452,9 +452,9 @@ fn predictions(cfg: &EscapeConfig, land: &AnyLandscape, geo: &Geometry) -> Resul
         let process = match cfg.noise {
             NoiseKind::Gaussian => Some(Overdamped1d::langevin_on(land, cfg.eps)?),
             NoiseKind::Sgd => {
-                let scale = cfg.lr / (2.0 * cfg.batch);
+                let sgd = SgdLike::new(land.clone(), cfg.lr, cfg.batch)?;
                 Some(Overdamped1d::state_dependent_on(land, move |x| {
-                    scale * landscape::curvature_1d(land, x).abs()
+                    sgd.diffusivity_1d(x)
                 })?)
             }
             _ => None,

@@ -125,10 +125,16 @@ impl<L: Hessian> SgdLike<L> {
         with_hessian(&self.landscape, x, |h| h.clone().symmetric_eigen())
     }
 
-    /// `g(x) = sqrt((lr / B) |V''(x)|)` for a 1-D landscape.
-    fn scalar_g(&self, x: f64) -> f64 {
+    /// `D(x) = (lr / (2B)) |V''(x)|` for a 1-D landscape (the exact MFPT
+    /// with SGD-like noise integrates it).
+    pub fn diffusivity_1d(&self, x: f64) -> f64 {
         let h = with_hessian(&self.landscape, &[x], |h| h[(0, 0)]);
-        (self.two_d_factor() * h.abs()).sqrt()
+        0.5 * self.two_d_factor() * h.abs()
+    }
+
+    /// `g(x) = sqrt(2 D(x)) = sqrt((lr / B) |V''(x)|)` for a 1-D landscape.
+    fn scalar_g(&self, x: f64) -> f64 {
+        (2.0 * self.diffusivity_1d(x)).sqrt()
     }
 }
 

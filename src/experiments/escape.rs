@@ -394,10 +394,18 @@ impl EscapeConfig {
 
 /// The closed-form predictions for `cfg`, without simulating.
 pub fn predict(cfg: &EscapeConfig) -> Result<Predictions> {
+    prepare(cfg).map(|(_, _, predictions)| predictions)
+}
+
+/// Checks `cfg` and builds everything a run needs before simulating, the
+/// predictions included, so a case the theory rejects fails at once rather
+/// than after the ensemble.
+fn prepare(cfg: &EscapeConfig) -> Result<(AnyLandscape, Geometry, Predictions)> {
     cfg.validate()?;
     let land = landscape::parse(&cfg.landscape)?;
     let geo = geometry(cfg, &land)?;
-    predictions(cfg, &land, &geo)
+    let predictions = predictions(cfg, &land, &geo)?;
+    Ok((land, geo, predictions))
 }
 
 impl Predictions {
@@ -410,9 +418,7 @@ impl Predictions {
 
 /// Runs the experiment; `progress` is told how many paths each finished block held.
 pub fn run(cfg: &EscapeConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<EscapeReport> {
-    cfg.validate()?;
-    let land = landscape::parse(&cfg.landscape)?;
-    let geo = geometry(cfg, &land)?;
+    let (land, geo, predictions) = prepare(cfg)?;
     let (process, diffusion) = cfg.noise(&land)?;
     let sde = PerturbedFlow::new(land.clone(), diffusion)?;
     let ens = EnsembleConfig {
@@ -427,7 +433,7 @@ pub fn run(cfg: &EscapeConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Esca
             .run_ensemble(&sde, &process, &geo.start, &geo.region, &(), &ens, progress)?;
     let statistics = escape_statistics(&result.records, ens.horizon(), cfg.confidence)?;
     Ok(EscapeReport {
-        predictions: predictions(cfg, &land, &geo)?,
+        predictions,
         config: cfg.clone(),
         start: geo.start,
         target_description: geo.description,

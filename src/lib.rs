@@ -7,14 +7,18 @@
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod error;
 pub mod experiments;
 pub mod io;
 pub mod landscape;
 pub mod measure;
+pub mod models;
 pub mod noise;
+pub mod optim;
 pub mod plot;
 pub mod rng;
+pub mod schedule;
 pub mod sde;
 pub mod spec;
 pub mod theory;

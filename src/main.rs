@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use perturbo::experiments::{bench_w1, escape, figures, order};
+use perturbo::experiments::{bench_w1, escape, figures, order, run};
 use perturbo::landscape::LANDSCAPE_HELP;
 
 /// A workbench for perturbation-driven optimization.
@@ -50,6 +50,8 @@ struct Shared {
 enum Command {
     /// Mean escape time from a minimum, against Kramers, the exact MFPT and the alpha-stable law.
     Escape(Box<EscapeArgs>),
+    /// Any optimizer chain on any landscape or model: chains, pooled moments, traces.
+    Run(Box<RunArgs>),
     /// Measured strong and weak orders of every scheme on SDEs with exact solutions.
     Order,
     /// Regenerate every figure into figures/ (or --out DIR).
@@ -106,6 +108,45 @@ struct EscapeArgs {
     /// Target: other-minimum, saddle, or interval:low=A,high=B (the Levy exit interval).
     #[arg(long)]
     target: Option<String>,
+}
+
+/// Printed after `perturbo run --help`.
+const RUN_HELP: &str = "Join optimizer pieces with `+`; exactly one piece sets lr. \
+`perturbo run --list` prints every landscape, model and optimizer with its parameters.";
+
+#[derive(Args, Debug)]
+#[command(after_help = RUN_HELP)]
+struct RunArgs {
+    /// Landscape or model spec `name:key=value,...`.
+    #[arg(long, default_value = "quadratic:h=2,5")]
+    landscape: String,
+    /// Optimizer spec, e.g. `sam:lr=0.05,rho=0.1` or `rwp:sigma=0.1 + momentum:lr=0.1`.
+    #[arg(long, default_value = "noisy-gd:lr=0.02,temperature=0.5")]
+    optimizer: String,
+    /// Steps per chain.
+    #[arg(long, default_value_t = 200_000)]
+    steps: u64,
+    /// Steps discarded before the pooled mean and covariance.
+    #[arg(long, default_value_t = 10_000)]
+    burn_in: u64,
+    /// Independent chains.
+    #[arg(long, default_value_t = 8)]
+    chains: usize,
+    /// Minibatch size (models only; default: full batch).
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Start point of every chain, comma separated (default: the origin).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    start: Option<Vec<f64>>,
+    /// Write every chain's trajectory as CSV (chain,step,loss,x0,...).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Trace every this many steps (default: about 1000 rows per chain).
+    #[arg(long)]
+    trace_every: Option<u64>,
+    /// Print the landscapes, models and optimizers and exit.
+    #[arg(long)]
+    list: bool,
 }
 
 impl EscapeArgs {
@@ -186,6 +227,44 @@ fn dispatch(cli: Cli) -> Result<()> {
             let report = escape::run(&cfg, &|n| bar.inc(n as u64))?;
             bar.finish_and_clear();
             emit(shared, &report, || escape::format_table(&report))
+        }
+        Command::Run(args) => {
+            if args.list {
+                println!(
+                    "{}\noptimizers:\n{}",
+                    run::problem_help(),
+                    perturbo::optim::OPTIMIZER_HELP
+                );
+                return Ok(());
+            }
+            let trace_every = args
+                .trace
+                .as_ref()
+                .map(|_| args.trace_every.unwrap_or((args.steps / 1000).max(1)));
+            let cfg = run::RunExperiment {
+                problem: args.landscape,
+                optimizer: args.optimizer,
+                steps: if shared.quick {
+                    args.steps.min(10_000)
+                } else {
+                    args.steps
+                },
+                burn_in: if shared.quick {
+                    args.burn_in.min(1_000)
+                } else {
+                    args.burn_in
+                },
+                chains: args.chains,
+                batch: args.batch,
+                start: args.start,
+                trace_every,
+                seed: shared.seed.unwrap_or(1),
+            };
+            let report = run::run(&cfg)?;
+            if let Some(path) = &args.trace {
+                write_file(path, run::trace_csv(&report).as_bytes())?;
+            }
+            emit(shared, &report, || run::format_table(&report))
         }
         Command::Order => {
             let mut cfg = if shared.quick {

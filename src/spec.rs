@@ -98,6 +98,35 @@ impl Spec {
         }
     }
 
+    /// Removes and returns the single number given for `key`, if any.
+    pub fn take_optional(&mut self, key: &str) -> Result<Option<f64>> {
+        match self.params.get(key) {
+            None => Ok(None),
+            Some(_) => self.take_or(key, f64::NAN).map(Some),
+        }
+    }
+
+    /// Removes and returns the single number given for `key`; an error
+    /// naming the key if it is absent.
+    pub fn take_required(&mut self, key: &str) -> Result<f64> {
+        self.take_optional(key)?
+            .ok_or_else(|| self.error(format!("missing parameter {key}")))
+    }
+
+    /// Removes and returns the count given for `key` (a non-negative
+    /// integer), or `default`.
+    pub fn take_count(&mut self, key: &str, default: u64) -> Result<u64> {
+        match self.take_optional(key)? {
+            None => Ok(default),
+            Some(v) if v >= 0.0 && v.fract().total_cmp(&0.0).is_eq() && v < 2f64.powi(53) => {
+                Ok(v as u64)
+            }
+            Some(v) => Err(self.error(format!(
+                "parameter {key} must be a non-negative integer, got {v}"
+            ))),
+        }
+    }
+
     /// Fails if any parameter was not consumed; `known` lists the accepted keys.
     pub fn finish(self, known: &[&str]) -> Result<()> {
         match self.params.keys().next() {

@@ -22,9 +22,11 @@ use approx::assert_abs_diff_eq;
 use nalgebra::{DMatrix, SymmetricEigen};
 use perturbo::landscape::registry::LANDSCAPE_NAMES;
 use perturbo::landscape::tilted_double_well::MAX_TILT;
+use perturbo::landscape::widening_valley::MAX_VALLEY_DIM;
 use perturbo::landscape::{
     curvature_1d, parse, AnyLandscape, Gradient, Hessian, Landscape, Objective, PiecewiseValley,
-    Quadratic, SharpFlat, TiltedDoubleWell, TransverseDoubleWell, LANDSCAPE_HELP,
+    Quadratic, Quartic, SharpFlat, StrictSaddle, TiltedDoubleWell, TransverseDoubleWell,
+    WideningValley, LANDSCAPE_HELP,
 };
 use perturbo::Error;
 use proptest::prelude::*;
@@ -76,6 +78,14 @@ fn table() -> Vec<AnyLandscape> {
         "piecewise-valley",
         "piecewise-valley:left=2,right=30,saddle=1,height=0.3",
         "piecewise-valley:min=100,saddle=50,height=5",
+        "widening-valley",
+        "widening-valley:d=1",
+        "strict-saddle",
+        "strict-saddle:gamma=2.5,h=0.5,30",
+        "strict-saddle:gamma=0.2,h=4",
+        "quartic",
+        "quartic:h=1,4,0.5,q=0,2,10",
+        "quartic:h=3,0.2",
     ];
     let mut table: Vec<AnyLandscape> = specs
         .iter()
@@ -297,6 +307,39 @@ proptest! {
     }
 
     #[test]
+    fn strict_saddle_over_parameters(
+        gamma in 0.05..10.0_f64,
+        h in prop::collection::vec(0.05..50.0_f64, 2),
+        x in point(),
+    ) {
+        let l = StrictSaddle::new(gamma, h.clone()).unwrap();
+        check_strict_saddle(&l);
+        check_critical_points(&l);
+        check_derivatives(&AnyLandscape::StrictSaddle(l), &x);
+    }
+
+    #[test]
+    fn quartic_over_parameters(
+        h in prop::collection::vec(0.05..50.0_f64, 3),
+        q in prop::collection::vec(0.0..20.0_f64, 3),
+        sigma in 0.01..2.0_f64,
+        x in point(),
+    ) {
+        let l = Quartic::new(h, q).unwrap();
+        check_critical_points(&l);
+        check_quartic_smoothing(&l, &x, sigma);
+        check_derivatives(&AnyLandscape::Quartic(l), &x);
+    }
+
+    #[test]
+    fn widening_valley_over_points(x in point()) {
+        for d in [1, 2] {
+            let l = WideningValley::new(d).unwrap();
+            check_derivatives(&AnyLandscape::WideningValley(l), &x[..d + 1]);
+        }
+    }
+
+    #[test]
     fn quadratic_over_spd_matrices(
         b in prop::collection::vec(-2.0..2.0_f64, 9),
         shift in 0.1..5.0_f64,
@@ -353,10 +396,122 @@ fn check_piecewise_valley(p: &PiecewiseValley) {
     }
 }
 
+/// The strict saddle's closed forms: `V(0) = 0` with Hessian
+/// `diag(-gamma, h)`, minima at `x_1 = +-sqrt(gamma)` with `V = -gamma^2 / 4`
+/// and Hessian `diag(2 gamma, h)`. The Hessian entries are at most a couple
+/// of roundings from exact (`3 x_1^2 - gamma` with `x_1^2` within an ulp of
+/// `gamma`), the values a few.
+fn check_strict_saddle(l: &StrictSaddle) {
+    let g = l.gamma();
+    let n = l.dim();
+    let mut hess = DMatrix::zeros(n, n);
+    let diag = |first: f64| {
+        let mut m = DMatrix::zeros(n, n);
+        m[(0, 0)] = first;
+        for (i, h) in l.stable_curvatures().iter().enumerate() {
+            m[(i + 1, i + 1)] = *h;
+        }
+        m
+    };
+    l.hessian(&l.saddles()[0], &mut hess);
+    assert_abs_diff_eq!(hess, diag(-g), epsilon = 0.0);
+    assert_abs_diff_eq!(l.value(&l.saddles()[0]), 0.0, epsilon = 0.0);
+    for x in l.minima() {
+        assert_abs_diff_eq!(x[0].abs(), g.sqrt(), epsilon = 0.0);
+        l.hessian(&x, &mut hess);
+        assert_abs_diff_eq!(hess, diag(2.0 * g), epsilon = 8.0 * EXACT_ULPS * EPS * g);
+        assert_abs_diff_eq!(
+            l.value(&x),
+            -g * g / 4.0,
+            epsilon = 8.0 * EXACT_ULPS * EPS * g * g
+        );
+    }
+}
+
+/// `E[V(x + eps)] = V(x) + sigma^2 / 2 Tr H(x) + 3 sigma^4 / 4 sum q` for
+/// `eps ~ N(0, sigma^2 I)`, the identity in the quartic's docs, checked
+/// independently of that derivation: `V` is separable and each term a
+/// polynomial of degree 4 in `eps_i`, so the expectation is exactly the
+/// three-point Gauss-Hermite rule (exact to degree 5: nodes `0`,
+/// `+-sqrt(3) sigma`, weights `2/3`, `1/6`, `1/6`) applied coordinate by
+/// coordinate to `V(x + t e_i) - V(x)`. Both sides are sums of a few dozen
+/// rounded terms no larger than `V(x + sqrt(3) sigma 1) + 1`, hence the
+/// tolerance.
+fn check_quartic_smoothing(l: &Quartic, x: &[f64], sigma: f64) {
+    let n = l.dim();
+    let base = l.value(x);
+    let mut probe = x.to_vec();
+    let mut quadrature = base;
+    let mut big = 1.0 + base.abs();
+    let t = 3.0_f64.sqrt() * sigma;
+    for i in 0..n {
+        for node in [t, -t] {
+            probe[i] = x[i] + node;
+            let v = l.value(&probe);
+            big = big.max(v.abs());
+            quadrature += (v - base) / 6.0;
+        }
+        probe[i] = x[i];
+    }
+    let mut hess = DMatrix::zeros(n, n);
+    l.hessian(x, &mut hess);
+    let q: f64 = l.quartic().iter().sum();
+    let closed = base + sigma * sigma / 2.0 * hess.trace() + 3.0 * sigma.powi(4) / 4.0 * q;
+    assert_abs_diff_eq!(quadrature, closed, epsilon = 64.0 * EPS * big * n as f64);
+}
+
 #[test]
 fn table_critical_points() {
     for l in table() {
-        check_critical_points(&l);
+        match &l {
+            AnyLandscape::WideningValley(w) => check_widening_valley(w),
+            _ => check_critical_points(&l),
+        }
+    }
+}
+
+/// The widening valley lists no isolated critical points; instead every
+/// point with `u = 0` or `v = 0` is a global minimum (`L = 0`, gradient `0`,
+/// exactly: each is a product with an exact zero factor), the Hessian on the
+/// floor `u = 0` is `diag(v^2 I, 0)`, and `Tr H = d v^2 + |u|^2` everywhere
+/// (the trace of the analytic Hessian sums `d + 1` rounded terms: within
+/// `(d + 1) eps Tr H`).
+fn check_widening_valley(w: &WideningValley) {
+    assert!(w.minima().is_empty() && w.saddles().is_empty());
+    let n = w.dim();
+    let d = w.valley_dim();
+    let mut grad = vec![0.0; n];
+    let mut hess = DMatrix::zeros(n, n);
+    for t in [-2.0, -0.3, 0.0, 0.7, 1.9] {
+        // On the floor u = 0 (v = t) and on the hyperplane v = 0 (u = t 1).
+        let mut floor = vec![0.0; n];
+        floor[d] = t;
+        let plane: Vec<f64> = (0..n).map(|j| if j < d { t } else { 0.0 }).collect();
+        for x in [&floor, &plane] {
+            assert_abs_diff_eq!(w.value(x), 0.0, epsilon = 0.0);
+            w.gradient(x, &mut grad);
+            for g in &grad {
+                assert_abs_diff_eq!(*g, 0.0, epsilon = 0.0);
+            }
+        }
+        w.hessian(&floor, &mut hess);
+        let mut expected = DMatrix::zeros(n, n);
+        for j in 0..d {
+            expected[(j, j)] = t * t;
+        }
+        assert_abs_diff_eq!(hess, expected, epsilon = 0.0);
+        for x in [
+            vec![t, 0.5, -1.0][..n].to_vec(),
+            vec![1.0 - t, t, 2.0][..n].to_vec(),
+        ] {
+            w.hessian(&x, &mut hess);
+            let trace = w.hessian_trace(&x);
+            assert_abs_diff_eq!(
+                hess.trace(),
+                trace,
+                epsilon = EXACT_ULPS * (n as f64) * EPS * trace
+            );
+        }
     }
 }
 
@@ -366,6 +521,10 @@ fn table_landscapes_satisfy_their_stated_identities() {
         match &l {
             AnyLandscape::SharpFlat(s) => check_sharp_flat_curvatures(s),
             AnyLandscape::PiecewiseValley(p) => check_piecewise_valley(p),
+            AnyLandscape::StrictSaddle(s) => check_strict_saddle(s),
+            AnyLandscape::Quartic(q) => {
+                check_quartic_smoothing(q, &[0.3, -1.2, 2.0][..q.dim()], 0.4)
+            }
             _ => {}
         }
     }
@@ -475,6 +634,47 @@ fn constructors_reject_bad_parameters() {
         Err(Error::NonPositive { .. })
     ));
 
+    assert!(matches!(
+        WideningValley::new(0),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        WideningValley::new(MAX_VALLEY_DIM + 1),
+        Err(Error::OutOfRange { .. })
+    ));
+    for (gamma, h) in [
+        (0.0, vec![1.0]),
+        (-1.0, vec![1.0]),
+        (f64::NAN, vec![1.0]),
+        (1.0, vec![1.0, 0.0]),
+        (1.0, vec![f64::INFINITY]),
+    ] {
+        assert!(matches!(
+            StrictSaddle::new(gamma, h),
+            Err(Error::NonPositive { .. })
+        ));
+    }
+    assert!(matches!(
+        Quartic::new(vec![], vec![]),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        Quartic::new(vec![1.0, 2.0], vec![1.0]),
+        Err(Error::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        Quartic::new(vec![1.0, 0.0], vec![1.0, 1.0]),
+        Err(Error::NonPositive { .. })
+    ));
+    assert!(matches!(
+        Quartic::new(vec![1.0], vec![-0.5]),
+        Err(Error::OutOfRange { .. })
+    ));
+    assert!(matches!(
+        Quartic::new(vec![1.0], vec![f64::NAN]),
+        Err(Error::NonFinite { .. })
+    ));
+
     let m = |v: &[f64]| DMatrix::from_row_slice(2, 2, v);
     let not_spd =
         |r: perturbo::Result<Quadratic>| matches!(r, Err(Error::NotPositiveDefinite { .. }));
@@ -540,6 +740,10 @@ fn registry_parses_every_name_with_the_documented_defaults() {
     }
     // A centre alone fixes the quadratic's dimension.
     assert_eq!(parse("quadratic:c=1,2,3").unwrap().dim(), 3);
+    // Dimensions of the new landscapes: d + 1, 1 + len(h), len(h) or len(q).
+    assert_eq!(parse("widening-valley:d=5").unwrap().dim(), 6);
+    assert_eq!(parse("strict-saddle:h=1,2,3").unwrap().dim(), 4);
+    assert_eq!(parse("quartic:q=0,1").unwrap().dim(), 2);
 }
 
 /// Whether an error is of the expected variant.
@@ -565,12 +769,29 @@ fn registry_rejects_bad_specs() {
         "piecewise-valley:min=8,hieght=1",
         "quadratic:h=1,x=2",
         "quadratic:h=oops",
+        "widening-valley:u=2",
+        "widening-valley:d=1.5",
+        "strict-saddle:gama=1",
+        "quartic:h=1,c=0",
         "",
     ] {
         let err = parse(spec).unwrap_err();
         assert!(matches!(err, Error::BadSpec { .. }), "{spec}: {err:?}");
     }
-    let cases: [(&str, ErrorCheck); 7] = [
+    let cases: [(&str, ErrorCheck); 12] = [
+        ("widening-valley:d=0", |e| {
+            matches!(e, Error::OutOfRange { .. })
+        }),
+        ("widening-valley:d=1e9", |e| {
+            matches!(e, Error::OutOfRange { .. })
+        }),
+        ("strict-saddle:gamma=-1", |e| {
+            matches!(e, Error::NonPositive { .. })
+        }),
+        ("quartic:h=1,2,q=1", |e| {
+            matches!(e, Error::DimensionMismatch { .. })
+        }),
+        ("quartic:q=-1", |e| matches!(e, Error::OutOfRange { .. })),
         ("quadratic:h=1,2,c=1", |e| {
             matches!(e, Error::DimensionMismatch { .. })
         }),

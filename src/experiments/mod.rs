@@ -7,4 +7,6 @@ pub mod escape;
 pub mod figures;
 pub mod noise_types;
 pub mod order;
+pub mod problem;
+pub mod run;
 pub mod sweep;

@@ -12,25 +12,34 @@
 //! The landscapes, one file each with its formula and critical points:
 //! [`Quadratic`], [`DoubleWell`], [`TiltedDoubleWell`],
 //! [`TransverseDoubleWell`], [`SharpFlat`] (equal depths, unequal
-//! curvatures) and [`PiecewiseValley`] (exactly harmonic wells and barrier).
+//! curvatures), [`PiecewiseValley`] (exactly harmonic wells and barrier),
+//! [`WideningValley`] (a continuum of minima of varying flatness),
+//! [`StrictSaddle`] (saddle escape) and [`Quartic`] (exact Gaussian
+//! smoothing).
 //! [`parse`] builds any of them from a `name:key=value,...` spec into an
 //! [`AnyLandscape`]; [`LANDSCAPE_HELP`] lists the specs.
 
 pub mod double_well;
 pub mod piecewise_valley;
 pub mod quadratic;
+pub mod quartic;
 pub mod registry;
 pub mod sharp_flat;
+pub mod strict_saddle;
 pub mod tilted_double_well;
 pub mod transverse_double_well;
+pub mod widening_valley;
 
 pub use double_well::DoubleWell;
 pub use piecewise_valley::PiecewiseValley;
 pub use quadratic::Quadratic;
+pub use quartic::Quartic;
 pub use registry::{parse, AnyLandscape, LANDSCAPE_HELP};
 pub use sharp_flat::SharpFlat;
+pub use strict_saddle::StrictSaddle;
 pub use tilted_double_well::TiltedDoubleWell;
 pub use transverse_double_well::TransverseDoubleWell;
+pub use widening_valley::WideningValley;
 
 use nalgebra::DMatrix;
 
@@ -63,6 +72,61 @@ pub trait Gradient: Objective {
 pub trait Hessian: Gradient {
     /// Writes the Hessian at `x` into `hess` (a `dim x dim` matrix).
     fn hessian(&self, x: &[f64], hess: &mut DMatrix<f64>);
+}
+
+/// A finite-sum objective `L(x) = (1/n) sum_i l_i(x)`: a loss averaged over
+/// `n` samples, each with its own gradient.
+///
+/// This is what makes minibatch noise genuine rather than synthetic: a
+/// minibatch gradient is the average of [`FiniteSum::sample_gradient`] over
+/// the batch, and its covariance is the per-sample gradient covariance
+/// divided by the batch size. [`Objective::value`] and
+/// [`Gradient::gradient`] must be the full averages.
+pub trait FiniteSum: Gradient {
+    /// Number of samples `n`.
+    fn samples(&self) -> usize;
+    /// The loss `l_i(x)` of sample `i`.
+    fn sample_value(&self, x: &[f64], i: usize) -> f64;
+    /// Writes the gradient of `l_i` at `x` into `grad`.
+    fn sample_gradient(&self, x: &[f64], i: usize, grad: &mut [f64]);
+    /// The mean loss over the samples in `batch` (indices may repeat).
+    fn batch_value(&self, x: &[f64], batch: &[usize]) -> f64 {
+        batch.iter().map(|&i| self.sample_value(x, i)).sum::<f64>() / batch.len() as f64
+    }
+    /// Writes the mean gradient over `batch` into `grad`, using `scratch`
+    /// (length `dim`) for one sample's gradient. Summation runs in batch order,
+    /// so the result does not depend on threads.
+    fn batch_gradient(&self, x: &[f64], batch: &[usize], grad: &mut [f64], scratch: &mut [f64]) {
+        grad.fill(0.0);
+        for &i in batch {
+            self.sample_gradient(x, i, scratch);
+            for (g, s) in grad.iter_mut().zip(scratch.iter()) {
+                *g += s;
+            }
+        }
+        let inv = 1.0 / batch.len() as f64;
+        grad.iter_mut().for_each(|g| *g *= inv);
+    }
+}
+
+/// A supervised finite sum whose samples have an input vector that the
+/// inputs site may perturb (input noise, augmentation): `l_i(x) = l(x; a_i, y_i)`.
+pub trait Supervised: FiniteSum {
+    /// Length of each input vector `a_i`.
+    fn input_dim(&self) -> usize;
+    /// The input `a_i` of sample `i`.
+    fn input(&self, i: usize) -> &[f64];
+    /// `l(x; a, y_i)`: sample `i`'s loss with its input replaced by `input`.
+    fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64;
+    /// Writes the gradient in `x` of `l(x; a, y_i)` into `grad`.
+    fn gradient_at_input(&self, x: &[f64], i: usize, input: &[f64], grad: &mut [f64]);
+}
+
+/// Exact Hessian-vector products `H(x) v`, for flatness measures that never
+/// form the Hessian (Lanczos, Hutchinson) on objectives too large for it.
+pub trait HessianVector: Gradient {
+    /// Writes `H(x) v` into `out` (all of length `dim`).
+    fn hessian_vector(&self, x: &[f64], v: &[f64], out: &mut [f64]);
 }
 
 /// The kind of a critical point.

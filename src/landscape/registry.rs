@@ -8,8 +8,8 @@
 use nalgebra::DMatrix;
 
 use super::{
-    DoubleWell, Gradient, Hessian, Landscape, Objective, PiecewiseValley, Quadratic, SharpFlat,
-    TiltedDoubleWell, TransverseDoubleWell,
+    DoubleWell, Gradient, Hessian, Landscape, Objective, PiecewiseValley, Quadratic, Quartic,
+    SharpFlat, StrictSaddle, TiltedDoubleWell, TransverseDoubleWell, WideningValley,
 };
 use crate::error::{Error, Result};
 use crate::spec::Spec;
@@ -21,16 +21,22 @@ double-well                                V = (x^2-1)^2; minima -1, 1, barrier 
 tilted-double-well:c=0.25                  V = (x^2-1)^2 + c x; |c| < 8/(3 sqrt 3) ~ 1.5396
 transverse-double-well:a=3                 V = (x^2-1)^2 + (1 + a x^2) y^2 / 2 in 2-D; a > -1
 sharp-flat:left=24,right=4,width=0.5       V = (x^2-1)^2 (m + delta tanh(x/width)); V(+-1) = 0, V''(-1) = left, V''(1) = right; 1e-3 <= width <= 1e3
-piecewise-valley:min=8,saddle=4,height=1   C^1 quadratic pieces; V = 0 and V'' = left, right at the minima (both default to min), V(0) = height, V''(0) = -saddle";
+piecewise-valley:min=8,saddle=4,height=1   C^1 quadratic pieces; V = 0 and V'' = left, right at the minima (both default to min), V(0) = height, V''(0) = -saddle
+widening-valley:d=2                        L = v^2 |u|^2 / 2, u in R^d, v the last coordinate (dim d + 1); minima: the continuum u = 0 or v = 0
+strict-saddle:gamma=1,h=1                  V = -gamma x1^2/2 + x1^4/4 + sum_i h_i x_(i+1)^2/2 (dim 1 + len h); saddle 0, minima x1 = +-sqrt(gamma); gamma, h > 0
+quartic:h=1,q=1                            V = sum_i (h_i x_i^2/2 + q_i x_i^4/4); h, q lists of one length (default: ones), h > 0, q >= 0; minimum 0";
 
 /// The names [`parse`] accepts, in the order of [`LANDSCAPE_HELP`].
-pub const LANDSCAPE_NAMES: [&str; 6] = [
+pub const LANDSCAPE_NAMES: [&str; 9] = [
     "quadratic",
     "double-well",
     "tilted-double-well",
     "transverse-double-well",
     "sharp-flat",
     "piecewise-valley",
+    "widening-valley",
+    "strict-saddle",
+    "quartic",
 ];
 
 /// Any tractable landscape, chosen at run time (see [`parse`]).
@@ -48,6 +54,12 @@ pub enum AnyLandscape {
     SharpFlat(SharpFlat),
     /// [`PiecewiseValley`].
     PiecewiseValley(PiecewiseValley),
+    /// [`WideningValley`].
+    WideningValley(WideningValley),
+    /// [`StrictSaddle`].
+    StrictSaddle(StrictSaddle),
+    /// [`Quartic`].
+    Quartic(Quartic),
 }
 
 /// Calls `$call` on the landscape inside any variant.
@@ -60,6 +72,9 @@ macro_rules! dispatch {
             AnyLandscape::TransverseDoubleWell($l) => $call,
             AnyLandscape::SharpFlat($l) => $call,
             AnyLandscape::PiecewiseValley($l) => $call,
+            AnyLandscape::WideningValley($l) => $call,
+            AnyLandscape::StrictSaddle($l) => $call,
+            AnyLandscape::Quartic($l) => $call,
         }
     };
 }
@@ -159,6 +174,28 @@ pub fn parse(text: &str) -> Result<AnyLandscape> {
             let height = spec.take_or("height", 1.0)?;
             spec.finish(&["min", "left", "right", "saddle", "height"])?;
             AnyLandscape::PiecewiseValley(PiecewiseValley::new(left, right, saddle, height)?)
+        }
+        "widening-valley" => {
+            let d = spec.take_count("d", 2)?;
+            spec.finish(&["d"])?;
+            // Saturates where usize is narrower than u64; `new` then rejects it.
+            let d = usize::try_from(d).unwrap_or(usize::MAX);
+            AnyLandscape::WideningValley(WideningValley::new(d)?)
+        }
+        "strict-saddle" => {
+            let gamma = spec.take_or("gamma", 1.0)?;
+            let h = spec.take_list("h").unwrap_or_else(|| vec![1.0]);
+            spec.finish(&["gamma", "h"])?;
+            AnyLandscape::StrictSaddle(StrictSaddle::new(gamma, h)?)
+        }
+        "quartic" => {
+            let h = spec.take_list("h");
+            let q = spec.take_list("q");
+            spec.finish(&["h", "q"])?;
+            let n = h.as_ref().or(q.as_ref()).map_or(1, Vec::len);
+            let h = h.unwrap_or_else(|| vec![1.0; n]);
+            let q = q.unwrap_or_else(|| vec![1.0; n]);
+            AnyLandscape::Quartic(Quartic::new(h, q)?)
         }
         _ => {
             return Err(Error::Unknown {

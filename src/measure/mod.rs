@@ -2,7 +2,9 @@
 
 pub mod density;
 pub mod escape_time;
+pub mod flatness;
 pub mod ks;
+pub mod moments;
 
 pub use density::Histogram;
 pub use escape_time::{escape_statistics, EscapeStatistics};

@@ -74,7 +74,10 @@ pub fn levy_measure_constant(alpha: f64) -> f64 {
 /// it is `2 sqrt(W) sin V ~ N(0, 2)`. For small `alpha` the draws span many
 /// decades (the tail is `y^(-alpha)`) and a draw may overflow to infinity,
 /// which the ensemble driver reports as a divergence.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Serializes as its index `alpha`; deserializing validates it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
 pub struct SymmetricStable {
     alpha: f64,
     cauchy: bool,
@@ -93,6 +96,20 @@ impl SymmetricStable {
     /// The stability index.
     pub fn alpha(&self) -> f64 {
         self.alpha
+    }
+}
+
+impl TryFrom<f64> for SymmetricStable {
+    type Error = crate::error::Error;
+
+    fn try_from(alpha: f64) -> Result<Self> {
+        Self::new(alpha)
+    }
+}
+
+impl From<SymmetricStable> for f64 {
+    fn from(law: SymmetricStable) -> f64 {
+        law.alpha
     }
 }
 

@@ -8,6 +8,12 @@
 //! | [`gibbs`] | the Gibbs law of a 1-D landscape | `proofs/gibbs_and_ou.md` |
 //! | [`lyapunov`] | OU and linear-recursion stationary covariances | `proofs/gibbs_and_ou.md` |
 //! | [`sgd_noise`] | SGD-like noise escapes sharp minima exponentially faster | `proofs/sgd_noise_flat_minima.md` |
+//! | [`noisy_gd`] | stationary covariance of noisy GD on a quadratic; Gibbs limit and its `O(lr)` correction | `proofs/noisy_gd_covariance.md` |
+//! | [`sgd_bound`] | constant-step SGD mean-square bound; exact error curve on a quadratic | `proofs/sgd_bound.md` |
+//! | [`weight_perturbation`] | `E L(x + eps) = L + (sigma^2/2) Tr H + O(sigma^4)`; exact on a separable quartic | `proofs/weight_perturbation.md` |
+//! | [`input_noise`] | Gaussian input noise on least squares is ridge with `lambda = sigma^2` | `proofs/input_noise_ridge.md` |
+//! | [`saddle_escape`] | iterations of perturbed GD to leave a strict saddle; law of the start | `proofs/saddle_escape.md` |
+//! | [`anti_pgd`] | Anti-PGD vs PGD on the widening valley: exact one-step drifts | `proofs/anti_pgd.md` |
 //!
 //! Conventions are those of [`crate::noise`]: overdamped Langevin at
 //! temperature `eps` is `dX = -grad V dt + sqrt(2 eps) dW`; state-dependent
@@ -21,15 +27,27 @@
 //! space (see [`overdamped`]).
 
 pub mod alpha_stable;
+pub mod anti_pgd;
+pub(crate) mod checks;
 pub mod gibbs;
+pub mod input_noise;
 pub mod kramers;
 pub mod lyapunov;
 pub mod mfpt;
+pub mod noisy_gd;
 pub mod overdamped;
 mod quadrature;
+pub mod saddle_escape;
+pub mod sgd_bound;
 pub mod sgd_noise;
+pub mod weight_perturbation;
 
+pub use anti_pgd::WideningValley;
 pub use gibbs::Gibbs1d;
 pub use kramers::{EyringKramers, TransitionTarget};
+pub use noisy_gd::NoisyGd;
 pub use overdamped::{Overdamped1d, QuadratureOptions};
+pub use saddle_escape::SaddleEscape;
+pub use sgd_bound::{QuadraticSgd, SgdBound};
 pub use sgd_noise::SgdEscape;
+pub use weight_perturbation::SeparableQuartic;

@@ -1,0 +1,191 @@
+//! Data-driven tractable models: finite sums over a [`crate::data::Dataset`]
+//! with per-sample gradients, exact Hessians and Hessian-vector products.
+//!
+//! [`LeastSquares`] (linear regression with a ridge) and [`Logistic`]
+//! (binary cross-entropy with a ridge) are linear-predictor models: sample
+//! `i` contributes `phi(a_i . x, y_i) + lambda |x|^2 / 2`, whose derivatives
+//! are written once, in `glm.rs`. Each implements the whole capability family
+//! ([`crate::landscape::Objective`], `Gradient`, `Hessian`,
+//! `HessianVector`, `FiniteSum`, `Supervised`) and [`crate::optim::Oracle`]
+//! with all four capabilities, so minibatch noise, input noise and flatness
+//! measures run on them unchanged. [`gradient_covariance`] gives the exact
+//! per-sample gradient covariance the SGD-noise theory uses.
+//!
+//! [`parse`] builds a model with synthetic data from a spec
+//! (`least-squares:n=256,p=4,noise=0.5,ridge=0`, ...) and a seed into an
+//! [`AnyModel`]; [`MODEL_HELP`] lists the specs.
+
+/// Implements the capability traits, [`crate::optim::Oracle`] and the shared
+/// accessors for a linear-predictor model `$model`: a struct with fields
+/// `data: Dataset` and `ridge: f64` that implements `glm::Link`. Every
+/// method forwards to the one implementation in `glm`.
+macro_rules! linear_model {
+    ($model:ty) => {
+        impl $model {
+            /// The data set the model is fitted on.
+            pub fn data(&self) -> &$crate::data::Dataset {
+                &self.data
+            }
+
+            /// The ridge coefficient `lambda >= 0`.
+            pub fn ridge(&self) -> f64 {
+                self.ridge
+            }
+
+            /// The exact covariance of one uniformly drawn per-sample
+            /// gradient at `x` (see [`crate::models::gradient_covariance`]).
+            pub fn gradient_covariance(&self, x: &[f64]) -> nalgebra::DMatrix<f64> {
+                $crate::models::covariance::gradient_covariance(self, x)
+            }
+        }
+
+        impl $crate::landscape::Objective for $model {
+            fn dim(&self) -> usize {
+                self.data.p()
+            }
+
+            fn value(&self, x: &[f64]) -> f64 {
+                $crate::models::glm::value::<Self>(&self.data, self.ridge, x)
+            }
+        }
+
+        impl $crate::landscape::Gradient for $model {
+            fn gradient(&self, x: &[f64], grad: &mut [f64]) {
+                $crate::models::glm::gradient::<Self>(&self.data, self.ridge, x, grad)
+            }
+        }
+
+        impl $crate::landscape::Hessian for $model {
+            fn hessian(&self, x: &[f64], hess: &mut nalgebra::DMatrix<f64>) {
+                $crate::models::glm::hessian::<Self>(&self.data, self.ridge, x, hess)
+            }
+        }
+
+        impl $crate::landscape::HessianVector for $model {
+            fn hessian_vector(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
+                $crate::models::glm::hessian_vector::<Self>(&self.data, self.ridge, x, v, out)
+            }
+        }
+
+        impl $crate::landscape::FiniteSum for $model {
+            fn samples(&self) -> usize {
+                self.data.n()
+            }
+
+            fn sample_value(&self, x: &[f64], i: usize) -> f64 {
+                $crate::models::glm::value_at::<Self>(
+                    self.ridge,
+                    x,
+                    self.data.row(i),
+                    self.data.target(i),
+                )
+            }
+
+            #[inline]
+            fn sample_gradient(&self, x: &[f64], i: usize, grad: &mut [f64]) {
+                $crate::models::glm::gradient_at::<Self>(
+                    self.ridge,
+                    x,
+                    self.data.row(i),
+                    self.data.target(i),
+                    grad,
+                )
+            }
+        }
+
+        impl $crate::landscape::Supervised for $model {
+            fn input_dim(&self) -> usize {
+                self.data.p()
+            }
+
+            fn input(&self, i: usize) -> &[f64] {
+                self.data.row(i)
+            }
+
+            fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64 {
+                $crate::models::glm::value_at::<Self>(self.ridge, x, input, self.data.target(i))
+            }
+
+            fn gradient_at_input(&self, x: &[f64], i: usize, input: &[f64], grad: &mut [f64]) {
+                $crate::models::glm::gradient_at::<Self>(
+                    self.ridge,
+                    x,
+                    input,
+                    self.data.target(i),
+                    grad,
+                )
+            }
+        }
+
+        impl $crate::optim::Oracle for $model {
+            fn describe(&self) -> String {
+                format!(
+                    "{} model (n = {}, p = {}, ridge = {})",
+                    <Self as $crate::models::glm::Link>::NAME,
+                    self.data.n(),
+                    self.data.p(),
+                    self.ridge
+                )
+            }
+
+            fn dim(&self) -> usize {
+                self.data.p()
+            }
+
+            fn value(&self, x: &[f64]) -> f64 {
+                $crate::landscape::Objective::value(self, x)
+            }
+
+            fn gradient(&self, x: &[f64], grad: &mut [f64]) {
+                $crate::landscape::Gradient::gradient(self, x, grad)
+            }
+
+            fn capabilities(&self) -> $crate::optim::Capabilities {
+                $crate::optim::Capabilities {
+                    hessian: true,
+                    hessian_vector: true,
+                    finite_sum: true,
+                    inputs: true,
+                }
+            }
+
+            fn hessian(
+                &self,
+                x: &[f64],
+                hess: &mut nalgebra::DMatrix<f64>,
+            ) -> $crate::error::Result<()> {
+                $crate::landscape::Hessian::hessian(self, x, hess);
+                Ok(())
+            }
+
+            fn hessian_vector(
+                &self,
+                x: &[f64],
+                v: &[f64],
+                out: &mut [f64],
+            ) -> $crate::error::Result<()> {
+                $crate::landscape::HessianVector::hessian_vector(self, x, v, out);
+                Ok(())
+            }
+
+            fn finite_sum(&self) -> Option<&dyn $crate::landscape::FiniteSum> {
+                Some(self)
+            }
+
+            fn supervised(&self) -> Option<&dyn $crate::landscape::Supervised> {
+                Some(self)
+            }
+        }
+    };
+}
+
+pub mod covariance;
+mod glm;
+pub mod least_squares;
+pub mod logistic;
+pub mod registry;
+
+pub use covariance::gradient_covariance;
+pub use least_squares::LeastSquares;
+pub use logistic::Logistic;
+pub use registry::{parse, AnyModel, MODEL_HELP, MODEL_NAMES};

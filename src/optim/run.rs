@@ -1,0 +1,235 @@
+//! The driver: runs independent chains of an optimizer on an objective.
+//!
+//! Chain `c` draws everything (its optimizer state, minibatches, noise)
+//! from the stream `seed.child(c)`, its inputs site from
+//! `seed.child(c).child(1)` and its observer from `seed.child(c).child(2)`,
+//! so each chain's result depends only on (seed, c) and the report is
+//! bit-identical for any thread count (chains run in parallel with rayon,
+//! results are combined in chain order). Minibatches are drawn uniformly
+//! with replacement, so a minibatch gradient's covariance is exactly the
+//! per-sample gradient covariance divided by the batch size.
+//!
+//! A chain whose parameters become NaN or infinite stops and reports the
+//! step ([`ChainOutcome::Diverged`]); it is never averaged in.
+
+use rand::RngExt;
+use rayon::prelude::*;
+
+use super::evaluator::{Counts, Evaluator, Scratch};
+use super::optimizer::{Optimizer, StepBuffers};
+use super::oracle::Oracle;
+use crate::error::{ensure_dim, Error, Result};
+use crate::measure::moments::Moments;
+use crate::rng::{Rng, Seed};
+
+/// How to run the chains.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunConfig {
+    /// Steps per chain.
+    pub steps: u64,
+    /// Steps discarded before the moments are accumulated.
+    pub burn_in: u64,
+    /// Minibatch size; `None` uses the full objective (the only choice for
+    /// objectives that are not finite sums).
+    pub batch: Option<usize>,
+}
+
+impl RunConfig {
+    /// Checks the sizes against each other and against the objective.
+    pub fn validate(&self, oracle: &dyn Oracle) -> Result<()> {
+        if self.steps == 0 {
+            return Err(Error::OutOfRange {
+                name: "steps",
+                value: 0.0,
+                expected: "at least 1",
+            });
+        }
+        if self.burn_in >= self.steps {
+            return Err(Error::OutOfRange {
+                name: "burn_in",
+                value: self.burn_in as f64,
+                expected: "fewer than steps",
+            });
+        }
+        if let Some(batch) = self.batch {
+            let samples = oracle
+                .finite_sum()
+                .ok_or_else(|| oracle.lacks("per-sample gradients, so --batch does not apply"))?
+                .samples();
+            if batch == 0 {
+                return Err(Error::OutOfRange {
+                    name: "batch",
+                    value: 0.0,
+                    expected: "at least 1",
+                });
+            }
+            if batch > samples {
+                return Err(Error::OutOfRange {
+                    name: "batch",
+                    value: batch as f64,
+                    expected: "at most the number of samples",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a chain ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ChainOutcome {
+    /// All steps done.
+    Finished,
+    /// The parameters became NaN or infinite after this step (0-based).
+    Diverged {
+        /// The step.
+        step: u64,
+    },
+}
+
+/// Watches a chain: called after every step with the new parameters.
+pub trait ChainObserver: Send {
+    /// Called after step `t` (0-based) with the parameters it produced.
+    fn observe(&mut self, t: u64, x: &[f64], oracle: &dyn Oracle, rng: &mut Rng) -> Result<()>;
+}
+
+/// Observes nothing.
+impl ChainObserver for () {
+    fn observe(&mut self, _t: u64, _x: &[f64], _oracle: &dyn Oracle, _rng: &mut Rng) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One chain's result.
+#[derive(Debug, Clone)]
+pub struct Chain<O> {
+    /// The parameters after the last step (or at divergence).
+    pub final_state: Vec<f64>,
+    /// Finished or diverged.
+    pub outcome: ChainOutcome,
+    /// Evaluations the chain made.
+    pub counts: Counts,
+    /// Mean and covariance of the iterates after burn-in.
+    pub moments: Moments,
+    /// The observer, with whatever it recorded.
+    pub observer: O,
+}
+
+/// Runs `starts.len()` chains of `optimizer` on `oracle`, chain `c` from
+/// `starts[c]`, with a fresh observer `observer(c)` each.
+///
+/// Errors (before any step): a start of the wrong dimension or not
+/// finite, a capability the optimizer needs that the objective lacks, a
+/// bad config. Errors during a step (a capability check that could only
+/// fail there) abort the run.
+pub fn run_chains<O, F>(
+    oracle: &dyn Oracle,
+    optimizer: &Optimizer,
+    starts: &[Vec<f64>],
+    config: &RunConfig,
+    seed: Seed,
+    observer: F,
+) -> Result<Vec<Chain<O>>>
+where
+    O: ChainObserver,
+    F: Fn(usize) -> O + Sync,
+{
+    config.validate(oracle)?;
+    let missing = oracle.capabilities().missing(optimizer.needs());
+    if !missing.is_empty() {
+        return Err(Error::Unsupported(format!(
+            "the optimizer needs {} but {} has none",
+            missing.join(" and "),
+            oracle.describe()
+        )));
+    }
+    for start in starts {
+        ensure_dim("start point", oracle.dim(), start.len())?;
+        if let Some(&bad) = start.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                name: "start",
+                value: bad,
+            });
+        }
+    }
+    starts
+        .par_iter()
+        .enumerate()
+        .map(|(c, start)| {
+            run_chain(
+                oracle,
+                optimizer,
+                start,
+                config,
+                seed.child(c as u64),
+                observer(c),
+            )
+        })
+        .collect()
+}
+
+fn run_chain<O: ChainObserver>(
+    oracle: &dyn Oracle,
+    optimizer: &Optimizer,
+    start: &[f64],
+    config: &RunConfig,
+    seed: Seed,
+    mut observer: O,
+) -> Result<Chain<O>> {
+    let dim = start.len();
+    let mut rng = seed.rng();
+    let mut input_rng = seed.child(1).rng();
+    let mut observer_rng = seed.child(2).rng();
+    let mut state = optimizer.init(dim, &mut rng);
+    let mut x = start.to_vec();
+    let mut buffers = StepBuffers::default();
+    let mut scratch = Scratch::default();
+    let mut counts = Counts::default();
+    let mut moments = Moments::new(dim);
+    let mut batch = Vec::new();
+    let samples = oracle.finite_sum().map_or(0, |f| f.samples());
+    let mut outcome = ChainOutcome::Finished;
+    for t in 0..config.steps {
+        draw_batch(optimizer, config, samples, &mut rng, &mut batch);
+        let eval = Evaluator::new(oracle, &batch, optimizer.inputs(), &mut input_rng, scratch);
+        let stepped = optimizer.step(&mut state, t, &mut x, &eval, &mut rng, &mut buffers);
+        let (used, returned) = eval.finish();
+        counts.add(used);
+        scratch = returned;
+        stepped?;
+        if x.iter().any(|v| !v.is_finite()) {
+            outcome = ChainOutcome::Diverged { step: t };
+            break;
+        }
+        if t >= config.burn_in {
+            moments.push(&x);
+        }
+        observer.observe(t, &x, oracle, &mut observer_rng)?;
+    }
+    Ok(Chain {
+        final_state: x,
+        outcome,
+        counts,
+        moments,
+        observer,
+    })
+}
+
+/// The indices a step's gradients use: `batch` uniform draws with
+/// replacement when a batch size is configured; every sample in order when
+/// the inputs site is active without one (each input is perturbed); none
+/// (the full objective through [`Oracle::gradient`]) otherwise.
+fn draw_batch(
+    optimizer: &Optimizer,
+    config: &RunConfig,
+    samples: usize,
+    rng: &mut Rng,
+    batch: &mut Vec<usize>,
+) {
+    batch.clear();
+    match config.batch {
+        Some(b) => batch.extend((0..b).map(|_| rng.random_range(0..samples))),
+        None if !optimizer.inputs().is_identity() => batch.extend(0..samples),
+        None => {}
+    }
+}

@@ -88,6 +88,38 @@ pub fn ensure_positive(name: &'static str, value: f64) -> Result<f64> {
     }
 }
 
+/// Rejects a size below `min` (sizes are counts: steps, probes, runs).
+pub fn ensure_at_least(
+    name: &'static str,
+    value: usize,
+    min: usize,
+    expected: &'static str,
+) -> Result<()> {
+    if value >= min {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            name,
+            value: value as f64,
+            expected,
+        })
+    }
+}
+
+/// Rejects a value outside `[0, inf)` (NaN included).
+pub fn ensure_non_negative(name: &'static str, value: f64) -> Result<f64> {
+    ensure_finite(name, value)?;
+    if value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::OutOfRange {
+            name,
+            value,
+            expected: "non-negative",
+        })
+    }
+}
+
 /// Rejects a value that is NaN or infinite.
 pub fn ensure_finite(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {

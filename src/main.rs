@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use perturbo::experiments::{bench_w1, escape, figures, order, run};
+use perturbo::experiments::{bench_w1, converge, escape, figures, flatness, order, run};
 use perturbo::landscape::LANDSCAPE_HELP;
 
 /// A workbench for perturbation-driven optimization.
@@ -52,6 +52,10 @@ enum Command {
     Escape(Box<EscapeArgs>),
     /// Any optimizer chain on any landscape or model: chains, pooled moments, traces.
     Run(Box<RunArgs>),
+    /// How often each method ends in the flat minimum, against noise level; flatness of the end points.
+    Flatness(ExperimentArgs),
+    /// Distance to the optimum against iterations for each method, against the SGD bound.
+    Converge(ExperimentArgs),
     /// Measured strong and weak orders of every scheme on SDEs with exact solutions.
     Order,
     /// Regenerate every figure into figures/ (or --out DIR).
@@ -108,6 +112,39 @@ struct EscapeArgs {
     /// Target: other-minimum, saddle, or interval:low=A,high=B (the Levy exit interval).
     #[arg(long)]
     target: Option<String>,
+}
+
+/// An experiment run from its defaults (the figure), `--quick`, or a JSON config.
+#[derive(Args, Debug)]
+struct ExperimentArgs {
+    /// A JSON file with the experiment's config; omitted fields take the defaults.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl ExperimentArgs {
+    /// The config: from `--config`, else the quick or the default one; the
+    /// shared `--seed` overrides the seed.
+    fn load<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        quick: T,
+        full: T,
+        shared: &Shared,
+    ) -> Result<T> {
+        let mut value = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .with_context(|| format!("{} is not JSON", path.display()))?
+            }
+            None => serde_json::to_value(if shared.quick { quick } else { full })?,
+        };
+        if let (Some(seed), Some(map)) = (shared.seed, value.as_object_mut()) {
+            map.insert("seed".into(), seed.into());
+        }
+        serde_json::from_value(value).context("invalid experiment config")
+    }
 }
 
 /// Printed after `perturbo run --help`.
@@ -265,6 +302,20 @@ fn dispatch(cli: Cli) -> Result<()> {
                 write_file(path, run::trace_csv(&report).as_bytes())?;
             }
             emit(shared, &report, || run::format_table(&report))
+        }
+        Command::Flatness(args) => {
+            let full = flatness::FlatnessConfig::default();
+            let cfg: flatness::FlatnessConfig =
+                args.load(flatness::FlatnessConfig::quick(), full, shared)?;
+            let report = flatness::run(&cfg, &|msg| eprintln!("{msg}"))?;
+            emit(shared, &report, || flatness::format_table(&report))
+        }
+        Command::Converge(args) => {
+            let full = converge::ConvergeConfig::default();
+            let cfg: converge::ConvergeConfig =
+                args.load(converge::ConvergeConfig::quick(), full, shared)?;
+            let report = converge::run(&cfg, &|msg| eprintln!("{msg}"))?;
+            emit(shared, &report, || converge::format_table(&report))
         }
         Command::Order => {
             let mut cfg = if shared.quick {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{arrhenius, noise_types, order};
+use super::{arrhenius, converge, flatness, noise_types, order};
 use crate::error::{Error, Result};
 use crate::plot::{self, Figure};
 
@@ -61,6 +61,34 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
         dir,
         "noise_types",
         &noise_types::figure(&report)?,
+        &report,
+    )?);
+
+    log("flatness: how often each method ends in the flat minimum");
+    let base = if quick {
+        flatness::FlatnessConfig::quick()
+    } else {
+        flatness::FlatnessConfig::default()
+    };
+    let report = flatness::run(&flatness::FlatnessConfig { seed, ..base }, log)?;
+    written.extend(write(
+        dir,
+        "flatness",
+        &flatness::figure(&report)?,
+        &report,
+    )?);
+
+    log("converge: distance to the optimum against iterations, against the SGD bound");
+    let base = if quick {
+        converge::ConvergeConfig::quick()
+    } else {
+        converge::ConvergeConfig::default()
+    };
+    let report = converge::run(&converge::ConvergeConfig { seed, ..base }, log)?;
+    written.extend(write(
+        dir,
+        "converge",
+        &converge::figure(&report)?,
         &report,
     )?);
 

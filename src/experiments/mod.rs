@@ -3,8 +3,10 @@
 
 pub mod arrhenius;
 pub mod bench_w1;
+pub mod converge;
 pub mod escape;
 pub mod figures;
+pub mod flatness;
 pub mod noise_types;
 pub mod order;
 pub mod problem;

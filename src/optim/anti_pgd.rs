@@ -1,11 +1,12 @@
 //! Anti-correlated parameter noise (Anti-PGD; Orvieto, Kersting, Proske,
 //! Bach, Lucchi 2022, "Anticorrelated noise injection for improved
-//! generalization", ICML, eq. 2):
+//! generalization", ICML):
 //! `x_{n+1} = x_n - lr grad L(x_n) + (xi_{n+1} - xi_n)`, `xi_n ~ N(0, sigma^2 I)`
 //! independent, so consecutive perturbations have correlation -1/2 and the
 //! perturbations telescope (their sum stays bounded instead of diffusing).
 //! To second order it adds the regulariser `(sigma^2 / 2) Tr H` to the loss
-//! (Orvieto et al., Section 3); see `proofs/anti_pgd.md`.
+//! (derived in `proofs/anti_pgd.md`; Orvieto et al. state it as their
+//! implicit-regularisation result).
 //!
 //! Placed after `sgd:lr` (it perturbs the parameters, not the gradient).
 

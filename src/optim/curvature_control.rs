@@ -25,7 +25,7 @@ use std::cell::Cell;
 
 use super::oracle::Capabilities;
 use super::transform::{Site, Step, Transform};
-use crate::error::{ensure_positive, Error, Result};
+use crate::error::{ensure_at_least, ensure_positive, Result};
 use crate::measure::flatness::hutchinson::{self, HutchinsonConfig};
 use crate::measure::flatness::lanczos::{self, LanczosConfig};
 use crate::rng::Rng;
@@ -66,13 +66,7 @@ impl CurvatureControl {
         power: f64,
         cap: f64,
     ) -> Result<Self> {
-        if every == 0 {
-            return Err(Error::OutOfRange {
-                name: "every",
-                value: 0.0,
-                expected: "at least 1 step",
-            });
-        }
+        ensure_at_least("every", every as usize, 1, "at least 1 step")?;
         match curvature {
             Curvature::MeanEigenvalue { probes } => HutchinsonConfig { probes }.validate()?,
             Curvature::TopEigenvalue { steps } => LanczosConfig { steps, top_k: 1 }.validate()?,

@@ -27,6 +27,11 @@ impl GaussianNoise {
             sigma: ensure_positive("sigma", sigma)?,
         })
     }
+
+    /// The standard deviation (before the intensity multiplier).
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
 }
 
 impl Transform for GaussianNoise {

@@ -24,7 +24,7 @@
 
 use super::oracle::Capabilities;
 use super::transform::{Step, Transform};
-use crate::error::{ensure_positive, Error, Result};
+use crate::error::{ensure_at_least, ensure_positive, Error, Result};
 use crate::rng::Rng;
 
 /// The gradient-variance controller.
@@ -56,13 +56,7 @@ impl VarianceControl {
                 expected: "0 <= beta < 1",
             });
         }
-        if every == 0 {
-            return Err(Error::OutOfRange {
-                name: "every",
-                value: 0.0,
-                expected: "at least 1 step",
-            });
-        }
+        ensure_at_least("every", every as usize, 1, "at least 1 step")?;
         Ok(Self {
             target: ensure_positive("target", target)?,
             beta,

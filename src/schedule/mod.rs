@@ -100,7 +100,7 @@ impl Schedule {
     /// exponent `gamma / 2` and `t0 = 1`.
     pub fn anneal(eta: f64, gamma: f64) -> Result<Self> {
         ensure_positive("eta", eta)?;
-        crate::theory::checks::ensure_non_negative("gamma", gamma)?;
+        crate::error::ensure_non_negative("gamma", gamma)?;
         Self::new(Rule::Poly {
             scale: eta.sqrt(),
             gamma: 0.5 * gamma,

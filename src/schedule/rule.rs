@@ -5,8 +5,8 @@ use std::f64::consts::PI;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ensure_non_negative;
 use crate::error::{ensure_positive, Error, Result};
-use crate::theory::checks::ensure_non_negative;
 
 /// One rule `s(t)`, `t = 0, 1, 2, ...` the iteration index.
 ///

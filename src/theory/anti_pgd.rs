@@ -32,7 +32,7 @@
 //! `|u|^2` and `v^2` (all orders in `lr` and `sigma`; polynomial moments of
 //! Gaussians), so a Monte Carlo test over one step has no modelling error.
 
-use super::checks::ensure_non_negative;
+use crate::error::ensure_non_negative;
 use crate::error::{ensure_dim, ensure_positive, Error, Result};
 
 /// The expected one-step change of `|u|^2` and of `v^2`.

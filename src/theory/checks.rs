@@ -3,25 +3,11 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::error::{ensure_finite, Error, Result};
+use crate::error::{Error, Result};
 
 /// Relative tolerance for symmetry, and for eigenvalues that must be `>= 0`
 /// (a computed eigenvalue of an exactly singular PSD matrix is `O(eps ||H||)`).
 const REL_TOL: f64 = 1e-12;
-
-/// Rejects a value outside `[0, inf)` (NaN included).
-pub(crate) fn ensure_non_negative(name: &'static str, value: f64) -> Result<f64> {
-    ensure_finite(name, value)?;
-    if value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::OutOfRange {
-            name,
-            value,
-            expected: "non-negative",
-        })
-    }
-}
 
 /// The eigen-decomposition `H = V diag(values) V^T` of a symmetric matrix.
 #[derive(Debug, Clone)]

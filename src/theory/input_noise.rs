@@ -30,7 +30,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::checks::ensure_non_negative;
+use crate::error::ensure_non_negative;
 use crate::error::{ensure_dim, Error, Result};
 
 /// Relative size (per dimension) below which a squared Cholesky pivot is

@@ -39,7 +39,8 @@
 
 use nalgebra::DMatrix;
 
-use super::checks::{ensure_non_negative, require_psd, symmetric_spectrum};
+use super::checks::{require_psd, symmetric_spectrum};
+use crate::error::ensure_non_negative;
 use crate::error::{ensure_dim, ensure_finite, ensure_positive, Error, Result};
 
 /// The mean-square bound for constant-step SGD on a `mu`-strongly convex,

@@ -24,7 +24,7 @@
 
 use nalgebra::DMatrix;
 
-use super::checks::ensure_non_negative;
+use crate::error::ensure_non_negative;
 use crate::error::{ensure_dim, Error, Result};
 use crate::landscape::{Gradient, Hessian, Objective};
 

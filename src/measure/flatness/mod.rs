@@ -28,6 +28,7 @@ pub mod estimate;
 pub mod exact;
 pub mod hutchinson;
 pub mod lanczos;
+pub mod observer;
 mod operator;
 pub mod perturbed_loss;
 pub mod probes;
@@ -41,10 +42,12 @@ use serde::{Deserialize, Serialize};
 pub use estimate::Estimate;
 pub use hutchinson::HutchinsonConfig;
 pub use lanczos::{LanczosConfig, TopEigenvalues, Tridiagonal};
+pub use observer::FlatnessObserver;
 pub use perturbed_loss::{PerturbedLoss, PerturbedLossConfig};
 pub use sharpness::{Sharpness, SharpnessConfig};
 pub use slq::{SlqConfig, SpectralDensity};
 
+pub(crate) use crate::error::ensure_at_least;
 use crate::error::{ensure_dim, ensure_finite, Error, Result};
 use crate::optim::{Capabilities, Counts, Oracle};
 use crate::rng::{Rng, Seed};
@@ -301,22 +304,4 @@ pub(crate) fn check_point(oracle: &dyn Oracle, x: &[f64]) -> Result<()> {
         ensure_finite("x", xi)?;
     }
     Ok(())
-}
-
-/// Rejects a size below `min` (sizes are counts: steps, probes, runs).
-pub(crate) fn ensure_at_least(
-    name: &'static str,
-    value: usize,
-    min: usize,
-    expected: &'static str,
-) -> Result<()> {
-    if value >= min {
-        Ok(())
-    } else {
-        Err(Error::OutOfRange {
-            name,
-            value: value as f64,
-            expected,
-        })
-    }
 }

@@ -40,13 +40,13 @@ use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
 use super::run::MAX_WORK;
-use crate::error::{ensure_finite, ensure_positive, Error, Result};
+use crate::error::{ensure_at_least, ensure_finite, ensure_positive, Error, Result};
 use crate::landscape::{AnyLandscape, Landscape};
 use crate::measure::flatness::{
     self as measures, exact::EXACT_MAX_DIM, Estimate, FlatnessConfig as MeasureConfig,
     FlatnessReport as Measured,
 };
-use crate::optim::{self, run_chains, ChainObserver, ChainOutcome, Oracle, RunConfig};
+use crate::optim::{self, require, run_chains, ChainObserver, ChainOutcome, Oracle, RunConfig};
 use crate::plot::{Figure, Mark, Series};
 use crate::rng::{Rng, Seed};
 use crate::theory::gibbs::Gibbs1d;
@@ -428,20 +428,8 @@ fn validate(cfg: &FlatnessConfig, oracle: &dyn Oracle) -> Result<()> {
             expected: "low < high",
         });
     }
-    if cfg.steps == 0 {
-        return Err(Error::OutOfRange {
-            name: "steps",
-            value: 0.0,
-            expected: "at least 1",
-        });
-    }
-    if cfg.chains == 0 {
-        return Err(Error::OutOfRange {
-            name: "chains",
-            value: 0.0,
-            expected: "at least 1",
-        });
-    }
+    ensure_at_least("steps", cfg.steps as usize, 1, "at least 1")?;
+    ensure_at_least("chains", cfg.chains, 1, "at least 1")?;
     if cfg.methods.is_empty() {
         return Err(Error::Unsupported("flatness: no methods given".into()));
     }
@@ -455,14 +443,11 @@ fn validate(cfg: &FlatnessConfig, oracle: &dyn Oracle) -> Result<()> {
         });
     }
     cfg.measures.validate()?;
-    let missing = oracle.capabilities().missing(cfg.measures.needs());
-    if !missing.is_empty() {
-        return Err(Error::Unsupported(format!(
-            "the flatness measures need {}, which {} lacks (turn them off in `measures`)",
-            missing.join(" and "),
-            oracle.describe()
-        )));
-    }
+    require(
+        oracle,
+        cfg.measures.needs(),
+        "the flatness measures (turn them off in `measures`)",
+    )?;
     for m in &cfg.methods {
         match (m.has_placeholder(), m.levels.is_empty()) {
             (true, true) => {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::problem::problem_help;
 use super::problem::Problem;
-use crate::error::{ensure_dim, Error, Result};
+use crate::error::{ensure_at_least, ensure_dim, Error, Result};
 use crate::measure::moments::Moments;
 use crate::optim::{
     self, run_chains, ChainObserver, ChainOutcome, Counts, Oracle, RunConfig, Site,
@@ -131,13 +131,7 @@ pub fn run(cfg: &RunExperiment) -> Result<RunReport> {
     let problem = Problem::parse(&cfg.problem, seed.child(0))?;
     let oracle = problem.oracle();
     let optimizer = optim::parse(&cfg.optimizer)?;
-    if cfg.chains == 0 {
-        return Err(Error::OutOfRange {
-            name: "chains",
-            value: 0.0,
-            expected: "at least 1",
-        });
-    }
+    ensure_at_least("chains", cfg.chains, 1, "at least 1")?;
     if cfg.trace_every == Some(0) {
         return Err(Error::OutOfRange {
             name: "trace_every",

@@ -5,11 +5,13 @@
 use nalgebra::{DMatrix, DVector};
 
 /// Count, mean and sum of outer products of deviations of the vectors seen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Moments {
     count: u64,
     mean: DVector<f64>,
     m2: DMatrix<f64>,
+    /// Scratch for `x - mean_old` in [`Moments::push`] (no state).
+    delta: Vec<f64>,
 }
 
 impl Moments {
@@ -20,10 +22,13 @@ impl Moments {
             count: 0,
             mean: DVector::zeros(dim),
             m2: DMatrix::zeros(dim, dim),
+            delta: vec![0.0; dim],
         }
     }
 
-    /// Adds one vector (Welford's update of mean and co-moment matrix).
+    /// Adds one vector (Welford's update of mean and co-moment matrix,
+    /// `M2 += (x - mean_old)(x - mean_new)^T`). Allocates nothing: it runs
+    /// once per step of every chain.
     ///
     /// # Panics
     /// If `x` has the wrong length (a programmer bug).
@@ -31,10 +36,16 @@ impl Moments {
         assert_eq!(x.len(), self.mean.len(), "Moments::push: wrong dimension");
         self.count += 1;
         let n = self.count as f64;
-        let delta = DVector::from_column_slice(x) - &self.mean;
-        self.mean += &delta / n;
-        let after = DVector::from_column_slice(x) - &self.mean;
-        self.m2.ger(1.0, &delta, &after, 1.0);
+        for ((d, xi), m) in self.delta.iter_mut().zip(x).zip(self.mean.iter_mut()) {
+            *d = xi - *m;
+            *m += *d / n;
+        }
+        for (j, xj) in x.iter().enumerate() {
+            let after_j = xj - self.mean[j];
+            for (i, d) in self.delta.iter().enumerate() {
+                self.m2[(i, j)] += d * after_j;
+            }
+        }
     }
 
     /// Merges another stream into this one.

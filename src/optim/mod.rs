@@ -42,7 +42,7 @@ pub use evaluator::{Counts, Evaluator};
 pub use input::{Augmentation, InputSite};
 pub use named::{parse, OPTIMIZER_HELP, OPTIMIZER_NAMES};
 pub use optimizer::{AnyProbe, AnyTransform, Optimizer, OptimizerState, StepBuffers};
-pub use oracle::{Capabilities, Oracle};
+pub use oracle::{require, Capabilities, Oracle};
 pub use oscillation::Oscillation;
 pub use probe::{Plain, Probe};
 pub use run::{run_chains, Chain, ChainObserver, ChainOutcome, RunConfig};

@@ -62,6 +62,20 @@ impl Capabilities {
     }
 }
 
+/// Fails unless `oracle` has every capability in `needed`; the error says
+/// what `who` (an optimizer, a set of measures) needs and the oracle lacks.
+pub fn require(oracle: &dyn Oracle, needed: Capabilities, who: &str) -> Result<()> {
+    let missing = oracle.capabilities().missing(needed);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Unsupported(format!(
+        "{who} need {}, which {} lacks",
+        missing.join(" and "),
+        oracle.describe()
+    )))
+}
+
 /// An objective for optimizers and measures: value and gradient, plus the
 /// optional capabilities listed by [`Oracle::capabilities`].
 ///

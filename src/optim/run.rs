@@ -17,8 +17,8 @@ use rayon::prelude::*;
 
 use super::evaluator::{Counts, Evaluator, Scratch};
 use super::optimizer::{Optimizer, StepBuffers};
-use super::oracle::Oracle;
-use crate::error::{ensure_dim, Error, Result};
+use super::oracle::{require, Oracle};
+use crate::error::{ensure_at_least, ensure_dim, Error, Result};
 use crate::measure::moments::Moments;
 use crate::rng::{Rng, Seed};
 
@@ -37,13 +37,7 @@ pub struct RunConfig {
 impl RunConfig {
     /// Checks the sizes against each other and against the objective.
     pub fn validate(&self, oracle: &dyn Oracle) -> Result<()> {
-        if self.steps == 0 {
-            return Err(Error::OutOfRange {
-                name: "steps",
-                value: 0.0,
-                expected: "at least 1",
-            });
-        }
+        ensure_at_least("steps", self.steps as usize, 1, "at least 1")?;
         if self.burn_in >= self.steps {
             return Err(Error::OutOfRange {
                 name: "burn_in",
@@ -56,13 +50,7 @@ impl RunConfig {
                 .finite_sum()
                 .ok_or_else(|| oracle.lacks("per-sample gradients, so --batch does not apply"))?
                 .samples();
-            if batch == 0 {
-                return Err(Error::OutOfRange {
-                    name: "batch",
-                    value: 0.0,
-                    expected: "at least 1",
-                });
-            }
+            ensure_at_least("batch", batch, 1, "at least 1")?;
             if batch > samples {
                 return Err(Error::OutOfRange {
                     name: "batch",
@@ -135,14 +123,7 @@ where
     F: Fn(usize) -> O + Sync,
 {
     config.validate(oracle)?;
-    let missing = oracle.capabilities().missing(optimizer.needs());
-    if !missing.is_empty() {
-        return Err(Error::Unsupported(format!(
-            "the optimizer needs {} but {} has none",
-            missing.join(" and "),
-            oracle.describe()
-        )));
-    }
+    require(oracle, optimizer.needs(), "the optimizer's pieces")?;
     for start in starts {
         ensure_dim("start point", oracle.dim(), start.len())?;
         if let Some(&bad) = start.iter().find(|v| !v.is_finite()) {

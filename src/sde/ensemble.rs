@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 
 use super::{Event, Scheme, Sde, Workspace};
-use crate::error::{ensure_dim, ensure_positive, Error, Result};
+use crate::error::{ensure_at_least, ensure_dim, ensure_positive, Error, Result};
 use crate::noise::NoiseProcess;
 use crate::rng::{Rng, Seed};
 
@@ -43,20 +43,8 @@ impl EnsembleConfig {
     pub fn validate(&self) -> Result<()> {
         ensure_positive("dt", self.dt)?;
         crate::error::ensure_finite("t0", self.t0)?;
-        if self.paths == 0 {
-            return Err(Error::OutOfRange {
-                name: "paths",
-                value: 0.0,
-                expected: "at least 1",
-            });
-        }
-        if self.steps == 0 {
-            return Err(Error::OutOfRange {
-                name: "steps",
-                value: 0.0,
-                expected: "at least 1",
-            });
-        }
+        ensure_at_least("paths", self.paths, 1, "at least 1")?;
+        ensure_at_least("steps", self.steps, 1, "at least 1")?;
         Ok(())
     }
 

@@ -48,8 +48,8 @@ pub use sharpness::{Sharpness, SharpnessConfig};
 pub use slq::{SlqConfig, SpectralDensity};
 
 pub(crate) use crate::error::ensure_at_least;
-use crate::error::{ensure_dim, ensure_finite, Error, Result};
-use crate::optim::{Capabilities, Counts, Oracle};
+use crate::error::{ensure_dim, ensure_finite, Result};
+use crate::optim::{require, Capabilities, Counts, Oracle};
 use crate::rng::{Rng, Seed};
 
 /// A measure's result with the oracle evaluations it took.
@@ -242,14 +242,7 @@ pub fn measure(
     check_point(oracle, x)?;
     let n = oracle.dim();
     cfg.validate()?;
-    let missing = oracle.capabilities().missing(cfg.needs());
-    if !missing.is_empty() {
-        return Err(Error::Unsupported(format!(
-            "the requested flatness measures need {}, which {} lacks",
-            missing.join(" and "),
-            oracle.describe()
-        )));
-    }
+    require(oracle, cfg.needs(), "the requested flatness measures")?;
     let seed = Seed(rng.next_u64());
     let mut report = FlatnessReport {
         dim: n,

@@ -71,6 +71,16 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+    /// A file could not be read, written or removed.
+    #[error("cannot {action} {path}: {reason}")]
+    Io {
+        /// What was attempted: "read", "write", "remove".
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The system's reason.
+        reason: String,
+    },
     /// A combination of otherwise valid choices that does not make sense.
     #[error("{0}")]
     Unsupported(String),
@@ -139,5 +149,18 @@ pub fn ensure_dim(context: &'static str, expected: usize, got: usize) -> Result<
             expected,
             got,
         })
+    }
+}
+
+/// The [`Error::Io`] for a failed `action` ("read", "write", "remove") on `path`.
+pub fn io_error(
+    action: &'static str,
+    path: &std::path::Path,
+    err: impl std::fmt::Display,
+) -> Error {
+    Error::Io {
+        action,
+        path: path.display().to_string(),
+        reason: err.to_string(),
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use perturbo::experiments::{bench_w1, converge, escape, figures, flatness, order, run};
+use perturbo::experiments::{bench_w1, converge, escape, figures, flatness, order, overhead, run};
 use perturbo::landscape::LANDSCAPE_HELP;
 
 /// A workbench for perturbation-driven optimization.
@@ -62,7 +62,8 @@ enum Command {
     Figures,
     /// A reference workload of BENCHMARKS.md, printed as one JSON line with the peer scripts' metric.
     Bench {
-        /// The workload: w1 (the SDE ensemble).
+        /// The workload: w1 (the SDE ensemble) or overhead (cost of each
+        /// perturbation per step, as paired time ratios against plain SGD).
         workload: String,
     },
 }
@@ -181,6 +182,13 @@ struct RunArgs {
     /// Trace every this many steps (default: about 1000 rows per chain).
     #[arg(long)]
     trace_every: Option<u64>,
+    /// Save every chain's state to FILE during the run and resume from it if
+    /// it exists (a resumed run gives the same report); removed at the end.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Save the checkpoint every this many steps (default: a tenth of the run).
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
     /// Print the landscapes, models and optimizers and exit.
     #[arg(long)]
     list: bool,
@@ -297,7 +305,11 @@ fn dispatch(cli: Cli) -> Result<()> {
                 trace_every,
                 seed: shared.seed.unwrap_or(1),
             };
-            let report = run::run(&cfg)?;
+            let checkpoint = args.checkpoint.map(|path| run::Checkpointing {
+                path,
+                every: args.checkpoint_every.unwrap_or((cfg.steps / 10).max(1)),
+            });
+            let report = run::run_checkpointed(&cfg, checkpoint.as_ref())?;
             if let Some(path) = &args.trace {
                 write_file(path, run::trace_csv(&report).as_bytes())?;
             }
@@ -343,10 +355,22 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Bench { workload } if workload == "overhead" => {
+            let mut cfg = if shared.quick {
+                overhead::OverheadConfig::quick()
+            } else {
+                overhead::OverheadConfig::default()
+            };
+            if let Some(seed) = shared.seed {
+                cfg.seed = seed;
+            }
+            let report = overhead::run(&cfg, &|msg| eprintln!("{msg}"))?;
+            emit(shared, &report, || overhead::format_table(&report))
+        }
         Command::Bench { workload } => {
             anyhow::ensure!(
                 workload == "w1",
-                "unknown workload `{workload}`; built so far: w1 (w2a, w2b, w4, w5 come with the network engine, w3 with the samplers)"
+                "unknown workload `{workload}`; built so far: w1, overhead (w2a, w2b, w4, w5 come with the network engine, w3 with the samplers)"
             );
             let mut cfg = bench_w1::W1Config::default();
             if let Some(seed) = shared.seed {

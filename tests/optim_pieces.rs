@@ -329,3 +329,16 @@ fn every_landscape_runs_gradient_descent() {
         assert!(report.final_loss[0].is_finite(), "{name}");
     }
 }
+
+/// Every method runs unchanged on a data-driven model with minibatches, as
+/// on the landscapes: the same traits serve both.
+#[test]
+fn every_method_runs_on_a_data_driven_model() {
+    for (_, optimizer, _) in METHODS {
+        let states = final_states("least-squares:n=64,p=4", optimizer, Some(8));
+        assert!(
+            states.iter().flatten().all(|v| v.is_finite()),
+            "{optimizer} on least squares: {states:?}"
+        );
+    }
+}

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{arrhenius, converge, flatness, noise_types, order};
-use crate::error::{Error, Result};
+use super::{arrhenius, converge, flatness, noise_types, optim_claims, order, weak_order};
+use crate::error::{io_error, Error, Result};
 use crate::plot::{self, Figure};
 
 /// Writes `figure` and its data `report` as `dir/stem.{png,svg,json}`.
@@ -20,8 +20,7 @@ fn write<T: serde::Serialize>(
     let json = dir.join(format!("{stem}.json"));
     let text = serde_json::to_string_pretty(report)
         .map_err(|e| Error::Unsupported(format!("cannot serialise {stem}: {e}")))?;
-    crate::io::write_atomic(&json, text.as_bytes())
-        .map_err(|e| Error::Unsupported(format!("cannot write {}: {e}", json.display())))?;
+    crate::io::write_atomic(&json, text.as_bytes()).map_err(|e| io_error("write", &json, e))?;
     written.push(json);
     Ok(written)
 }
@@ -91,6 +90,26 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
         &converge::figure(&report)?,
         &report,
     )?);
+
+    log("sgd_weak_order: SGD vs its SDE limit, weak error against the step");
+    let base = if quick {
+        weak_order::WeakOrderConfig::quick()
+    } else {
+        weak_order::WeakOrderConfig::default()
+    };
+    let report = weak_order::run(&weak_order::WeakOrderConfig { seed, ..base }, log)?;
+    written.extend(write(
+        dir,
+        "sgd_weak_order",
+        &weak_order::figure(&report)?,
+        &report,
+    )?);
+
+    log("optim_claims: five optimizer claims against their closed forms");
+    let cfg = optim_claims::OptimClaimsConfig { seed, quick };
+    for (name, figure, json) in optim_claims::run_all(&cfg, log)? {
+        written.extend(write(dir, name, &figure, &json)?);
+    }
 
     log("order: strong and weak orders of the schemes");
     let base = if quick {

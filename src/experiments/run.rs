@@ -8,14 +8,18 @@
 //! chains diverged and when. An optional trace records every chain's
 //! iterates and loss every `trace_every` steps.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 pub use super::problem::problem_help;
 use super::problem::Problem;
-use crate::error::{ensure_at_least, ensure_dim, Error, Result};
+use crate::error::{ensure_at_least, ensure_dim, io_error, Error, Result};
+use crate::io::write_atomic;
 use crate::measure::moments::Moments;
 use crate::optim::{
-    self, run_chains, ChainObserver, ChainOutcome, Counts, Oracle, RunConfig, Site,
+    self, advance_chains, start_chains, Chain, ChainObserver, ChainOutcome, Counts, Oracle,
+    RunConfig, Site,
 };
 use crate::rng::{Rng, Seed};
 
@@ -75,7 +79,7 @@ pub struct TracePoint {
 }
 
 /// Records the iterates every `every` steps.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Trace {
     every: Option<u64>,
     points: Vec<TracePoint>,
@@ -96,6 +100,28 @@ impl ChainObserver for Trace {
     }
 }
 
+/// The chains saved in `path` for `cfg`, or `None` if there is no file.
+fn load(path: &Path, cfg: &RunExperiment) -> Result<Option<Vec<Chain<Trace>>>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error("read", path, e)),
+    };
+    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Unsupported(format!(
+            "{} is not a perturbo run checkpoint: {e}",
+            path.display()
+        ))
+    })?;
+    if saved.config != *cfg {
+        return Err(Error::Unsupported(format!(
+            "the checkpoint {} was written for a different configuration; remove it or run that configuration",
+            path.display()
+        )));
+    }
+    Ok(Some(saved.chains))
+}
+
 /// The report of `perturbo run`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -111,7 +137,8 @@ pub struct RunReport {
     pub final_loss: Vec<f64>,
     /// Mean of the iterates after burn-in, pooled over finished chains.
     pub mean: Vec<f64>,
-    /// Their covariance (row-major rows), `None` with fewer than two iterates.
+    /// Their covariance (row-major rows); `None` with fewer than two
+    /// iterates or above `measure::moments::MAX_COVARIANCE_DIM` dimensions.
     pub cov: Option<Vec<Vec<f64>>>,
     /// Gradient calls, summed over chains.
     pub grad_evals: u64,
@@ -126,18 +153,47 @@ pub struct RunReport {
 
 /// Runs the experiment.
 pub fn run(cfg: &RunExperiment) -> Result<RunReport> {
+    run_checkpointed(cfg, None)
+}
+
+/// Where and how often a long run saves itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpointing {
+    /// The checkpoint file: resumed from if it exists, removed when the run
+    /// completes.
+    pub path: PathBuf,
+    /// Save after every this many steps.
+    pub every: u64,
+}
+
+/// What a checkpoint file holds: the configuration it belongs to and every
+/// chain's full state.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    config: RunExperiment,
+    chains: Vec<Chain<Trace>>,
+}
+
+/// Runs the experiment, saving every chain's state to `checkpoint.path`
+/// (atomically) every `checkpoint.every` steps and resuming from that file
+/// when it exists. A resumed run gives a report bit-identical to an
+/// uninterrupted one: the chains carry their optimizer states and random
+/// streams.
+///
+/// Errors, besides those of [`run`]: a checkpoint written for a different
+/// configuration, an unreadable checkpoint, `every = 0`.
+pub fn run_checkpointed(
+    cfg: &RunExperiment,
+    checkpoint: Option<&Checkpointing>,
+) -> Result<RunReport> {
     let seed = Seed(cfg.seed);
     // The data set and the chains draw from different children of the seed.
     let problem = Problem::parse(&cfg.problem, seed.child(0))?;
     let oracle = problem.oracle();
     let optimizer = optim::parse(&cfg.optimizer)?;
     ensure_at_least("chains", cfg.chains, 1, "at least 1")?;
-    if cfg.trace_every == Some(0) {
-        return Err(Error::OutOfRange {
-            name: "trace_every",
-            value: 0.0,
-            expected: "at least 1",
-        });
+    if let Some(every) = cfg.trace_every {
+        ensure_at_least("trace_every", every as usize, 1, "at least 1")?;
     }
     if cfg.chains as f64 * cfg.steps as f64 > MAX_WORK {
         return Err(Error::OutOfRange {
@@ -158,13 +214,53 @@ pub fn run(cfg: &RunExperiment) -> Result<RunReport> {
         burn_in: cfg.burn_in,
         batch: cfg.batch,
     };
-    let starts = vec![start; cfg.chains];
-    let chains = run_chains(oracle, &optimizer, &starts, &run_cfg, seed.child(1), |_| {
-        Trace {
-            every: cfg.trace_every,
-            points: Vec::new(),
+    let fresh = || {
+        start_chains(
+            oracle,
+            &optimizer,
+            &vec![start.clone(); cfg.chains],
+            &run_cfg,
+            seed.child(1),
+            |_| Trace {
+                every: cfg.trace_every,
+                points: Vec::new(),
+            },
+        )
+    };
+    let chains = match checkpoint {
+        None => {
+            let mut chains = fresh()?;
+            advance_chains(oracle, &optimizer, &mut chains, &run_cfg, cfg.steps)?;
+            chains
         }
-    })?;
+        Some(ck) => {
+            ensure_at_least("checkpoint every", ck.every as usize, 1, "at least 1 step")?;
+            let mut chains = match load(&ck.path, cfg)? {
+                Some(chains) => chains,
+                None => fresh()?,
+            };
+            let mut done = chains.iter().map(|c| c.steps_done).max().unwrap_or(0);
+            while done < cfg.steps {
+                done = (done / ck.every + 1) * ck.every;
+                advance_chains(oracle, &optimizer, &mut chains, &run_cfg, done)?;
+                let saved = Saved {
+                    config: cfg.clone(),
+                    chains,
+                };
+                let bytes = serde_json::to_vec(&saved).map_err(|e| {
+                    Error::Unsupported(format!("cannot encode the checkpoint: {e}"))
+                })?;
+                write_atomic(&ck.path, &bytes).map_err(|e| io_error("write", &ck.path, e))?;
+                chains = saved.chains;
+            }
+            chains
+        }
+    };
+    if let Some(ck) = checkpoint {
+        // The report supersedes the checkpoint; a stale one would be resumed
+        // by the next run with the same configuration.
+        std::fs::remove_file(&ck.path).map_err(|e| io_error("remove", &ck.path, e))?;
+    }
     let mut pooled = Moments::new(oracle.dim());
     let mut counts = Counts::default();
     for chain in &chains {

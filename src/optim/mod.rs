@@ -45,7 +45,9 @@ pub use optimizer::{AnyProbe, AnyTransform, Optimizer, OptimizerState, StepBuffe
 pub use oracle::{require, Capabilities, Oracle};
 pub use oscillation::Oscillation;
 pub use probe::{Plain, Probe};
-pub use run::{run_chains, Chain, ChainObserver, ChainOutcome, RunConfig};
+pub use run::{
+    advance_chains, run_chains, start_chains, Chain, ChainObserver, ChainOutcome, RunConfig,
+};
 pub use rwp::RandomWeight;
 pub use sam::SharpnessAware;
 pub use transform::{Site, Step, Transform};

@@ -16,7 +16,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::evaluator::{Counts, Evaluator, Scratch};
-use super::optimizer::{Optimizer, StepBuffers};
+use super::optimizer::{Optimizer, OptimizerState, StepBuffers};
 use super::oracle::{require, Oracle};
 use crate::error::{ensure_at_least, ensure_dim, Error, Result};
 use crate::measure::moments::Moments;
@@ -88,12 +88,16 @@ impl ChainObserver for () {
     }
 }
 
-/// One chain's result.
-#[derive(Debug, Clone)]
+/// One chain: its result so far, and everything needed to continue it.
+///
+/// A chain serializes (when its observer does), so a long run can be saved
+/// between [`advance_chains`] calls and resumed with bit-identical results:
+/// the optimizer state and all three random streams are part of it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Chain<O> {
-    /// The parameters after the last step (or at divergence).
+    /// The parameters after the last step taken (or at divergence).
     pub final_state: Vec<f64>,
-    /// Finished or diverged.
+    /// Finished (so far) or diverged.
     pub outcome: ChainOutcome,
     /// Evaluations the chain made.
     pub counts: Counts,
@@ -101,15 +105,17 @@ pub struct Chain<O> {
     pub moments: Moments,
     /// The observer, with whatever it recorded.
     pub observer: O,
+    /// Steps taken so far.
+    pub steps_done: u64,
+    optimizer_state: OptimizerState,
+    rng: Rng,
+    input_rng: Rng,
+    observer_rng: Rng,
 }
 
 /// Runs `starts.len()` chains of `optimizer` on `oracle`, chain `c` from
-/// `starts[c]`, with a fresh observer `observer(c)` each.
-///
-/// Errors (before any step): a start of the wrong dimension or not
-/// finite, a capability the optimizer needs that the objective lacks, a
-/// bad config. Errors during a step (a capability check that could only
-/// fail there) abort the run.
+/// `starts[c]`, with a fresh observer `observer(c)` each, for all
+/// `config.steps` steps: [`start_chains`] then [`advance_chains`].
 pub fn run_chains<O, F>(
     oracle: &dyn Oracle,
     optimizer: &Optimizer,
@@ -122,78 +128,118 @@ where
     O: ChainObserver,
     F: Fn(usize) -> O + Sync,
 {
+    let mut chains = start_chains(oracle, optimizer, starts, config, seed, observer)?;
+    advance_chains(oracle, optimizer, &mut chains, config, config.steps)?;
+    Ok(chains)
+}
+
+/// The chains before their first step.
+///
+/// Errors (before any step): a start of the wrong dimension or not
+/// finite, a capability the optimizer needs that the objective lacks, a
+/// bad config.
+pub fn start_chains<O, F>(
+    oracle: &dyn Oracle,
+    optimizer: &Optimizer,
+    starts: &[Vec<f64>],
+    config: &RunConfig,
+    seed: Seed,
+    observer: F,
+) -> Result<Vec<Chain<O>>>
+where
+    F: Fn(usize) -> O,
+{
     config.validate(oracle)?;
     require(oracle, optimizer.needs(), "the optimizer's pieces")?;
-    for start in starts {
-        ensure_dim("start point", oracle.dim(), start.len())?;
-        if let Some(&bad) = start.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                name: "start",
-                value: bad,
-            });
-        }
-    }
     starts
-        .par_iter()
+        .iter()
         .enumerate()
         .map(|(c, start)| {
-            run_chain(
-                oracle,
-                optimizer,
-                start,
-                config,
-                seed.child(c as u64),
-                observer(c),
-            )
+            ensure_dim("start point", oracle.dim(), start.len())?;
+            if let Some(&bad) = start.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    name: "start",
+                    value: bad,
+                });
+            }
+            let seed = seed.child(c as u64);
+            let mut rng = seed.rng();
+            Ok(Chain {
+                final_state: start.clone(),
+                outcome: ChainOutcome::Finished,
+                counts: Counts::default(),
+                moments: Moments::new(start.len()),
+                observer: observer(c),
+                steps_done: 0,
+                optimizer_state: optimizer.init(start.len(), &mut rng),
+                rng,
+                input_rng: seed.child(1).rng(),
+                observer_rng: seed.child(2).rng(),
+            })
         })
         .collect()
 }
 
-fn run_chain<O: ChainObserver>(
+/// Advances every chain (in parallel) to `min(until, config.steps)` steps;
+/// a diverged chain stays where it stopped. Errors during a step (a
+/// capability check that could only fail there) abort the run.
+pub fn advance_chains<O: ChainObserver>(
     oracle: &dyn Oracle,
     optimizer: &Optimizer,
-    start: &[f64],
+    chains: &mut [Chain<O>],
     config: &RunConfig,
-    seed: Seed,
-    mut observer: O,
-) -> Result<Chain<O>> {
-    let dim = start.len();
-    let mut rng = seed.rng();
-    let mut input_rng = seed.child(1).rng();
-    let mut observer_rng = seed.child(2).rng();
-    let mut state = optimizer.init(dim, &mut rng);
-    let mut x = start.to_vec();
-    let mut buffers = StepBuffers::default();
-    let mut scratch = Scratch::default();
-    let mut counts = Counts::default();
-    let mut moments = Moments::new(dim);
-    let mut batch = Vec::new();
-    let samples = oracle.finite_sum().map_or(0, |f| f.samples());
-    let mut outcome = ChainOutcome::Finished;
-    for t in 0..config.steps {
-        draw_batch(optimizer, config, samples, &mut rng, &mut batch);
-        let eval = Evaluator::new(oracle, &batch, optimizer.inputs(), &mut input_rng, scratch);
-        let stepped = optimizer.step(&mut state, t, &mut x, &eval, &mut rng, &mut buffers);
-        let (used, returned) = eval.finish();
-        counts.add(used);
-        scratch = returned;
-        stepped?;
-        if x.iter().any(|v| !v.is_finite()) {
-            outcome = ChainOutcome::Diverged { step: t };
-            break;
-        }
-        if t >= config.burn_in {
-            moments.push(&x);
-        }
-        observer.observe(t, &x, oracle, &mut observer_rng)?;
+    until: u64,
+) -> Result<()> {
+    chains
+        .par_iter_mut()
+        .try_for_each(|chain| advance(oracle, optimizer, chain, config, until.min(config.steps)))
+}
+
+fn advance<O: ChainObserver>(
+    oracle: &dyn Oracle,
+    optimizer: &Optimizer,
+    chain: &mut Chain<O>,
+    config: &RunConfig,
+    until: u64,
+) -> Result<()> {
+    if matches!(chain.outcome, ChainOutcome::Diverged { .. }) {
+        return Ok(());
     }
-    Ok(Chain {
+    let Chain {
         final_state: x,
         outcome,
         counts,
         moments,
         observer,
-    })
+        steps_done,
+        optimizer_state,
+        rng,
+        input_rng,
+        observer_rng,
+    } = chain;
+    let mut buffers = StepBuffers::default();
+    let mut scratch = Scratch::default();
+    let mut batch = Vec::new();
+    let samples = oracle.finite_sum().map_or(0, |f| f.samples());
+    for t in *steps_done..until {
+        draw_batch(optimizer, config, samples, rng, &mut batch);
+        let eval = Evaluator::new(oracle, &batch, optimizer.inputs(), input_rng, scratch);
+        let stepped = optimizer.step(optimizer_state, t, x, &eval, rng, &mut buffers);
+        let (used, returned) = eval.finish();
+        counts.add(used);
+        scratch = returned;
+        stepped?;
+        *steps_done = t + 1;
+        if x.iter().any(|v| !v.is_finite()) {
+            *outcome = ChainOutcome::Diverged { step: t };
+            break;
+        }
+        if t >= config.burn_in {
+            moments.push(x);
+        }
+        observer.observe(t, x, oracle, observer_rng)?;
+    }
+    Ok(())
 }
 
 /// The indices a step's gradients use: `batch` uniform draws with

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 
+use crate::error::io_error;
 use crate::{Error, Result};
 
 /// How a series is drawn.
@@ -83,8 +84,8 @@ pub struct Figure {
 /// # Errors
 /// [`Error::Unsupported`] if `stem` is empty, if a value cannot be drawn
 /// (non-finite, `<= 0` on a log axis, error bars not bracketing their point
-/// or not one per point), if the figure has no points, or if drawing,
-/// encoding or writing fails.
+/// or not one per point), if the figure has no points, or if drawing or
+/// encoding fails; [`Error::Io`] if writing fails.
 pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     if stem.is_empty() {
         return Err(Error::Unsupported(
@@ -96,8 +97,7 @@ pub fn save(figure: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     let mut written = Vec::with_capacity(2);
     for (ext, bytes) in [("png", png.as_slice()), ("svg", svg.as_bytes())] {
         let path = dir.join(format!("{stem}.{ext}"));
-        crate::io::write_atomic(&path, bytes)
-            .map_err(|e| Error::Unsupported(format!("cannot write {}: {e}", path.display())))?;
+        crate::io::write_atomic(&path, bytes).map_err(|e| io_error("write", &path, e))?;
         written.push(path);
     }
     Ok(written)

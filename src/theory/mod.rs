@@ -14,6 +14,7 @@
 //! | [`input_noise`] | Gaussian input noise on least squares is ridge with `lambda = sigma^2` | `proofs/input_noise_ridge.md` |
 //! | [`saddle_escape`] | iterations of perturbed GD to leave a strict saddle; law of the start | `proofs/saddle_escape.md` |
 //! | [`anti_pgd`] | Anti-PGD vs PGD on the widening valley: exact one-step drifts | `proofs/anti_pgd.md` |
+//! | [`sgd_sde`] | SGD is a weak order-1 approximation of its SDE limit: exact moments on 1-D least squares | `proofs/sgd_weak_order.md` |
 //!
 //! Conventions are those of [`crate::noise`]: overdamped Langevin at
 //! temperature `eps` is `dX = -grad V dt + sqrt(2 eps) dW`; state-dependent
@@ -40,6 +41,7 @@ mod quadrature;
 pub mod saddle_escape;
 pub mod sgd_bound;
 pub mod sgd_noise;
+pub mod sgd_sde;
 pub mod weight_perturbation;
 
 pub use anti_pgd::WideningValley;
@@ -50,4 +52,5 @@ pub use overdamped::{Overdamped1d, QuadratureOptions};
 pub use saddle_escape::SaddleEscape;
 pub use sgd_bound::{QuadraticSgd, SgdBound};
 pub use sgd_noise::SgdEscape;
+pub use sgd_sde::{Limit, ScalarLeastSquares, SgdSde, TwoMoments};
 pub use weight_perturbation::SeparableQuartic;

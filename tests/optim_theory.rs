@@ -9,6 +9,7 @@
 
 use nalgebra::DMatrix;
 use perturbo::landscape;
+use perturbo::measure::first_exit::FirstExit;
 use perturbo::models;
 use perturbo::noise::Isotropic;
 use perturbo::optim::{self, run_chains, ChainObserver, Oracle, RunConfig};
@@ -213,21 +214,6 @@ fn input_noise_on_least_squares_converges_to_the_ridge_minimiser() {
     }
 }
 
-/// Records the first step after which `|x_1| >= radius`.
-struct FirstExit {
-    radius: f64,
-    step: Option<u64>,
-}
-
-impl ChainObserver for FirstExit {
-    fn observe(&mut self, t: u64, x: &[f64], _: &dyn Oracle, _: &mut Rng) -> Result<()> {
-        if self.step.is_none() && x[0].abs() >= self.radius {
-            self.step = Some(t);
-        }
-        Ok(())
-    }
-}
-
 /// Perturbed GD started at the strict saddle jumps uniformly in the ball
 /// of radius r at step 0 and then escapes along the negative curvature in
 /// the number of iterations of `proofs/saddle_escape.md`: the Monte Carlo
@@ -249,14 +235,14 @@ fn perturbed_gd_escapes_the_saddle_in_the_predicted_iterations() {
         &vec![vec![0.0, 0.0]; 4_000],
         &cfg,
         Seed(8),
-        |_| FirstExit { radius, step: None },
+        |_| FirstExit::new(0, radius),
     )
     .unwrap();
     let steps: Vec<f64> = chains
         .iter()
         .map(|c| {
             c.observer
-                .step
+                .step()
                 .expect("every chain escapes within the horizon") as f64
         })
         .collect();

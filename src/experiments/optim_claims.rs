@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::landscape::{self, Objective, StrictSaddle, WideningValley};
+use crate::measure::first_exit::FirstExit;
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::measure::flatness::perturbed_loss::{expected_loss_at, PerturbedLossConfig};
 use crate::models;
@@ -617,21 +618,6 @@ pub struct SaddleEscapeReport {
     pub curve: Vec<(usize, f64, f64)>,
 }
 
-/// Records the first step `t` (0-based) after which `|x_1| >= R`.
-struct FirstExit {
-    radius: f64,
-    step: Option<u64>,
-}
-
-impl ChainObserver for FirstExit {
-    fn observe(&mut self, t: u64, x: &[f64], _: &dyn Oracle, _: &mut Rng) -> Result<()> {
-        if self.step.is_none() && x[0].abs() >= self.radius {
-            self.step = Some(t);
-        }
-        Ok(())
-    }
-}
-
 /// The per-chain probability of not escaping within the horizon.
 const CENSOR_PROBABILITY: f64 = 1e-12;
 
@@ -676,15 +662,12 @@ pub fn saddle_escape_report(
                 batch: None,
             },
             cfg.seed(3).child(j as u64),
-            |_| FirstExit {
-                radius: escape_radius,
-                step: None,
-            },
+            |_| FirstExit::new(0, escape_radius),
         )?;
         let runs = finished(&spec, runs)?;
         let steps: Vec<f64> = runs
             .iter()
-            .filter_map(|c| c.observer.step.map(|s| s as f64))
+            .filter_map(|c| c.observer.step().map(|s| s as f64))
             .collect();
         if steps.len() < 2 {
             return Err(Error::Unsupported(format!(

@@ -2,6 +2,7 @@
 
 pub mod density;
 pub mod escape_time;
+pub mod first_exit;
 pub mod flatness;
 pub mod ks;
 pub mod moments;

@@ -134,7 +134,12 @@ fn chains_of_noisy_methods_differ() {
 /// The noise pieces are linear in their scale: with the same seed, scaling
 /// sigma by `c` scales the displacement away from the noise-free step by
 /// exactly `c` (up to rounding). One step from the same point is enough
-/// and keeps the comparison free of the dynamics' nonlinearity.
+/// and keeps the comparison free of the dynamics' nonlinearity. Left out,
+/// because their output is not linear in the scale: input noise (the
+/// least-squares gradient is quadratic in the input perturbation), the
+/// variance controller (`sqrt(target - v / B)`), and oscillation (no
+/// displacement at `t = 0`, where `sin 0 = 0`; deterministic given its
+/// direction).
 #[test]
 fn rescaled_noise_gives_rescaled_output() {
     let pairs = [
@@ -152,6 +157,8 @@ fn rescaled_noise_gives_rescaled_output() {
         ("sgd-noise:lr=0.1,batch=9", "sgd-noise:lr=0.1,batch=1"),
         // On a quadratic the gradient is linear, so grad V(x + sigma z) - grad V(x) = sigma H z.
         ("rwp:lr=0.1,sigma=0.1", "rwp:lr=0.1,sigma=0.3"),
+        // Neelakantan's sigma_t = sqrt(eta) (1 + t)^(-gamma / 2): eta x 9 is noise x 3.
+        ("gni:lr=0.1,eta=0.01", "gni:lr=0.1,eta=0.09"),
         // Hutchinson with Rademacher probes is exact on a diagonal Hessian
         // (z^T H z = Tr H for z in {-1, 1}^n), so kappa = Tr H / 2 = 2 and
         // the multiplier is 2 / reference: reference 3 -> 1 scales by 3.

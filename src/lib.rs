@@ -14,6 +14,7 @@ pub mod io;
 pub mod landscape;
 pub mod measure;
 pub mod models;
+pub mod nn;
 pub mod noise;
 pub mod optim;
 pub mod plot;

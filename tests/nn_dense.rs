@@ -3,7 +3,7 @@
 //! determinism, spec errors, and descent under gradient steps.
 
 use perturbo::error::Error;
-use perturbo::nn::{Activation, Data, Init, Loss, Mlp, Scalar, Targets, Workspace};
+use perturbo::nn::{Activation, Data, Init, Loss, Network, Scalar, Targets, Workspace};
 use perturbo::rng::Seed;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -67,7 +67,7 @@ fn gradient_matches_finite_differences_in_f64() {
     let h = 1e-5;
     for act in [Activation::Relu, Activation::Tanh, Activation::Gelu] {
         for loss in [Loss::CrossEntropy, Loss::Squared] {
-            let mlp = Mlp::new(&[d, 4, 3, k], act, loss, Init::Glorot).unwrap();
+            let mlp = Network::new(&[d, 4, 3, k], act, loss, Init::Glorot).unwrap();
             let data = data(loss, &x, d, &labels, &t, k);
             let mut ws = Workspace::new(&mlp, n);
             let mut params: Vec<f64> = mlp.init_params(Seed(3));
@@ -116,7 +116,7 @@ fn f32_gradient_agrees_with_f64() {
     let batch: Vec<usize> = (0..n).collect();
     for act in [Activation::Relu, Activation::Tanh, Activation::Gelu] {
         for loss in [Loss::CrossEntropy, Loss::Squared] {
-            let mlp = Mlp::new(&[d, 4, 3, k], act, loss, Init::He).unwrap();
+            let mlp = Network::new(&[d, 4, 3, k], act, loss, Init::He).unwrap();
             let p64: Vec<f64> = mlp.init_params(Seed(4));
             let p32: Vec<f32> = mlp.init_params(Seed(4));
             let mut g64 = vec![0.0; mlp.dim()];
@@ -160,7 +160,7 @@ fn batch_gradient_is_mean_of_single_sample_gradients() {
     let (x, labels, t) = synthetic(n, d, k, 13);
     let x32 = to_f32(&x);
     let batch: Vec<usize> = (0..n).collect();
-    let mlp = Mlp::parse("mlp:6-8-5-4,act=tanh").unwrap();
+    let mlp = Network::parse("mlp:6-8-5-4,act=tanh").unwrap();
 
     let p64: Vec<f64> = mlp.init_params(Seed(5));
     let data64 = data(Loss::CrossEntropy, &x, d, &labels, &t, k);
@@ -220,7 +220,7 @@ fn bit_identical_for_any_thread_count() {
     let (n, d, k) = (200, 784, 10);
     let (x, labels, t) = synthetic(n, d, k, 14);
     let (x32, t32) = (to_f32(&x), to_f32(&t));
-    let mlp = Mlp::parse("mlp:784-64-10,act=gelu").unwrap();
+    let mlp = Network::parse("mlp:784-64-10,act=gelu").unwrap();
     let params: Vec<f32> = mlp.init_params(Seed(6));
     let data = data(Loss::CrossEntropy, &x32, d, &labels, &t32, k);
     let batch: Vec<usize> = (0..n).rev().collect();
@@ -263,7 +263,7 @@ fn gradient_steps_decrease_the_loss() {
         .chunks(2)
         .flat_map(|p| [p[0].sin(), 0.5 * p[0] * p[1]])
         .collect();
-    let mlp = Mlp::parse("mlp:2-16-2,act=tanh,loss=squared").unwrap();
+    let mlp = Network::parse("mlp:2-16-2,act=tanh,loss=squared").unwrap();
     let data = data(Loss::Squared, &x, d, &labels, &t, k);
     let batch: Vec<usize> = (0..n).collect();
     let mut ws = Workspace::new(&mlp, n);
@@ -297,7 +297,7 @@ fn gradient_steps_decrease_the_loss() {
 /// expected parameter count.
 #[test]
 fn spec_errors_are_clear() {
-    let reason = |spec: &str| match Mlp::parse(spec) {
+    let reason = |spec: &str| match Network::parse(spec) {
         Err(Error::BadSpec { reason, .. }) => reason,
         other => panic!("{spec}: expected BadSpec, got {other:?}"),
     };
@@ -308,17 +308,17 @@ fn spec_errors_are_clear() {
     assert!(reason("mlp:784-x-10").contains("`x` is not a whole number"));
     assert!(reason("mlp:4-2,width=3").contains("unknown option `width`"));
     assert!(matches!(
-        Mlp::parse("mlp:4-2,act=swish"),
+        Network::parse("mlp:4-2,act=swish"),
         Err(Error::Unknown {
             kind: "activation",
             ..
         })
     ));
     assert!(matches!(
-        Mlp::parse("cnn:4-2"),
+        Network::parse("cnn:4-2"),
         Err(Error::Unknown { kind: "model", .. })
     ));
-    let mlp = Mlp::parse("mlp:784-512-256-10").unwrap();
+    let mlp = Network::parse("mlp:784-512-256-10").unwrap();
     assert_eq!(mlp.dim(), 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
     assert_eq!(mlp.activation(), Activation::Relu);
 }
@@ -328,19 +328,19 @@ fn spec_errors_are_clear() {
 #[test]
 fn bad_calls_are_errors() {
     let (x, labels, t) = synthetic(10, 3, 2, 16);
-    let mlp = Mlp::parse("mlp:3-2").unwrap();
+    let mlp = Network::parse("mlp:3-2").unwrap();
     let data = data(Loss::CrossEntropy, &x, 3, &labels, &t, 2);
     let mut ws = Workspace::new(&mlp, 10);
     let params: Vec<f64> = mlp.init_params(Seed(8));
     assert!(mlp.loss(&params[1..], &data, &[0], &mut ws).is_err());
     assert!(mlp.loss(&params, &data, &[10], &mut ws).is_err());
     assert!(mlp.loss(&params, &data, &[], &mut ws).is_err());
-    let wide = Mlp::parse("mlp:4-2").unwrap();
+    let wide = Network::parse("mlp:4-2").unwrap();
     let p4: Vec<f64> = wide.init_params(Seed(8));
     assert!(wide
         .loss(&p4, &data, &[0], &mut Workspace::new(&wide, 1))
         .is_err());
-    let sq = Mlp::parse("mlp:3-2,loss=squared").unwrap();
+    let sq = Network::parse("mlp:3-2,loss=squared").unwrap();
     assert!(sq.loss(&params, &data, &[0], &mut ws).is_err());
     let one_class: Targets<'_, f64> = Targets::Classes {
         labels: &labels,

@@ -8,10 +8,10 @@
 use super::activation::Activation;
 use super::init::Init;
 use super::loss::Loss;
-use super::mlp::Mlp;
+use super::network::Network;
 use crate::error::{Error, Result};
 
-impl Mlp {
+impl Network {
     /// Parses an `mlp:` spec (see the module documentation).
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |reason: String| Error::BadSpec {
@@ -73,6 +73,6 @@ impl Mlp {
             Activation::Tanh => Init::Glorot,
             Activation::Relu | Activation::Gelu => Init::He,
         });
-        Mlp::new(&sizes, act, loss, init)
+        Network::new(&sizes, act, loss, init)
     }
 }

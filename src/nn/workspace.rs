@@ -5,7 +5,7 @@
 //! buffers and a full-length gradient), so chunks run as independent rayon
 //! tasks and their gradients can be reduced in chunk order afterwards.
 
-use super::mlp::Mlp;
+use super::network::Network;
 use super::scalar::Scalar;
 
 /// Samples per chunk. Fixed (not derived from the thread count), so the
@@ -32,7 +32,7 @@ pub(crate) struct ChunkBuffers<T> {
 }
 
 impl<T: Scalar> ChunkBuffers<T> {
-    fn new(mlp: &Mlp) -> Self {
+    fn new(mlp: &Network) -> Self {
         let sizes = mlp.sizes();
         let widest = sizes.iter().copied().max().unwrap_or(0);
         let hidden = &sizes[1..sizes.len() - 1];
@@ -62,7 +62,7 @@ pub struct Workspace<T> {
 
 impl<T: Scalar> Workspace<T> {
     /// Buffers for `mlp` and batches of up to `batch` samples.
-    pub fn new(mlp: &Mlp, batch: usize) -> Self {
+    pub fn new(mlp: &Network, batch: usize) -> Self {
         let mut ws = Self {
             sizes: mlp.sizes().to_vec(),
             chunks: Vec::new(),
@@ -72,7 +72,7 @@ impl<T: Scalar> Workspace<T> {
     }
 
     /// Makes room for a batch of `batch` samples.
-    pub(crate) fn reserve(&mut self, mlp: &Mlp, batch: usize) {
+    pub(crate) fn reserve(&mut self, mlp: &Network, batch: usize) {
         assert_eq!(
             self.sizes,
             mlp.sizes(),

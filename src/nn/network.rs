@@ -39,7 +39,7 @@ const REDUCE_BLOCK: usize = 1024;
 
 /// A multilayer perceptron `784-512-256-10` and the like.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mlp {
+pub struct Network {
     sizes: Vec<usize>,
     layers: Vec<Dense>,
     activation: Activation,
@@ -48,7 +48,7 @@ pub struct Mlp {
     dim: usize,
 }
 
-impl Mlp {
+impl Network {
     /// A network with layer widths `sizes` (input first, output last; at
     /// least two, all positive), `activation` after every hidden layer,
     /// `loss` on the outputs and weights drawn by `init`.

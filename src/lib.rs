@@ -23,5 +23,6 @@ pub mod schedule;
 pub mod sde;
 pub mod spec;
 pub mod theory;
+pub mod train;
 
 pub use error::{Error, Result};

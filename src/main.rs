@@ -1,5 +1,6 @@
 //! The `perturbo` command line: parse, call `experiments::X::run`, write.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use perturbo::experiments::{bench_w1, converge, escape, figures, flatness, order, overhead, run};
 use perturbo::landscape::LANDSCAPE_HELP;
+use perturbo::train;
 
 /// A workbench for perturbation-driven optimization.
 ///
@@ -60,6 +62,8 @@ enum Command {
     Order,
     /// Regenerate every figure into figures/ (or --out DIR).
     Figures,
+    /// Train a network on a real data set with any optimizer; per-epoch test metrics.
+    Train(Box<TrainArgs>),
     /// A reference workload of BENCHMARKS.md, printed as one JSON line with the peer scripts' metric.
     Bench {
         /// The workload: w1 (the SDE ensemble) or overhead (cost of each
@@ -192,6 +196,72 @@ struct RunArgs {
     /// Print the landscapes, models and optimizers and exit.
     #[arg(long)]
     list: bool,
+}
+
+/// Printed after `perturbo train --help`.
+const TRAIN_HELP: &str = "Example: perturbo train --model mlp:784-512-256-10 --optimizer momentum:beta=0.9 \
+--lr 0.05 --batch 128 --epochs 10 --json. `perturbo run --list` prints every optimizer; sgd, momentum \
+and nesterov (with or without weight-decay) run the fused f32 update, all others the generic f64 one.";
+
+#[derive(Args, Debug)]
+#[command(after_help = TRAIN_HELP)]
+struct TrainArgs {
+    /// Data set: mnist.
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// Directory of the data set's files.
+    #[arg(long, default_value = "data/mnist")]
+    data: PathBuf,
+    /// Model spec, e.g. `mlp:784-512-256-10` or `lenet5`.
+    #[arg(long, default_value = "mlp:784-512-256-10")]
+    model: String,
+    /// Optimizer spec (default `momentum:beta=0.9` with lr 0.05).
+    #[arg(long)]
+    optimizer: Option<String>,
+    /// Learning rate, added to the optimizer spec's first piece.
+    #[arg(long, allow_hyphen_values = true)]
+    lr: Option<f64>,
+    /// Samples per minibatch.
+    #[arg(long, default_value_t = 128)]
+    batch: usize,
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Train on a class-balanced subset of this many samples.
+    #[arg(long)]
+    subset: Option<usize>,
+    /// Replace each training label by another class with this probability.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    label_noise: f64,
+    /// Write per-epoch metrics as CSV (rewritten after every epoch).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Save the run to FILE and resume from it if it exists (a resumed run
+    /// gives the same report); removed at the end.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Save the checkpoint every this many steps (default: every epoch).
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+}
+
+impl TrainArgs {
+    fn config(&self, shared: &Shared) -> perturbo::Result<train::TrainConfig> {
+        let optimizer = match &self.optimizer {
+            Some(spec) => train::with_lr(spec, self.lr)?,
+            None => train::with_lr("momentum:beta=0.9", Some(self.lr.unwrap_or(0.05)))?,
+        };
+        Ok(train::TrainConfig {
+            dataset: self.dataset.clone(),
+            model: self.model.clone(),
+            optimizer,
+            batch: self.batch,
+            epochs: self.epochs,
+            seed: shared.seed.unwrap_or(1),
+            subset: self.subset,
+            label_noise: self.label_noise,
+        })
+    }
 }
 
 impl EscapeArgs {
@@ -355,6 +425,31 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Train(args) => {
+            let cfg = args.config(shared)?;
+            cfg.validate()?;
+            let data = train::load(&cfg, &args.data)?;
+            let outputs = train::Outputs {
+                csv: args.csv.clone(),
+                checkpoint: args.checkpoint.clone().map(|path| train::Checkpointing {
+                    path,
+                    every: args.checkpoint_every,
+                }),
+            };
+            let bar = training_bar();
+            let report = train::train(&cfg, data, &outputs, &|p| {
+                bar.set_length(p.total);
+                bar.set_position(p.step);
+                if p.step % 10 == 0 || p.step == p.total {
+                    bar.set_message(format!(
+                        "epoch {} loss {:.4} {:.0} samples/s",
+                        p.epoch, p.loss, p.samples_per_sec
+                    ));
+                }
+            })?;
+            bar.finish_and_clear();
+            emit(shared, &report, || train::format_table(&report))
+        }
         Command::Bench { workload } if workload == "overhead" => {
             let mut cfg = if shared.quick {
                 overhead::OverheadConfig::quick()
@@ -405,6 +500,21 @@ fn emit<T: serde::Serialize>(
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     perturbo::io::write_atomic(path, bytes)
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The training bar: steps, loss and throughput on stderr, hidden when
+/// stderr is not a terminal.
+fn training_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps {msg} [{elapsed} < {eta}]")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn progress_bar(len: u64, unit: &str) -> ProgressBar {

@@ -3,7 +3,9 @@
 //! determinism, spec errors, and descent under gradient steps.
 
 use perturbo::error::Error;
-use perturbo::nn::{Activation, Data, Init, Loss, Network, Scalar, Targets, Workspace};
+use perturbo::nn::{
+    Activation, AnyLayer, Data, Init, Loss, Network, Scalar, Targets, Workspace, CHUNK,
+};
 use perturbo::rng::Seed;
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -48,8 +50,8 @@ fn to_f32(v: &[f64]) -> Vec<f32> {
 }
 
 /// Central differences of the f64 network against its analytic gradient,
-/// for every activation and loss, on a 5-4-3-3 net and a batch of 40
-/// samples (two chunks, one partial), every coordinate.
+/// for every activation and loss, on a 5-4-3-3 net and a batch of
+/// `CHUNK + 8` samples (two chunks, one partial), every coordinate.
 ///
 /// Tolerance: the central difference with step h has truncation error
 /// `h^2 |L'''| / 6` and rounding error about `eps |L| / h` (eps = 2.2e-16);
@@ -61,21 +63,24 @@ fn to_f32(v: &[f64]) -> Vec<f32> {
 /// this either never happens or always happens, never flakily.
 #[test]
 fn gradient_matches_finite_differences_in_f64() {
-    let (n, d, k) = (40, 5, 3);
+    let (n, d, k) = (CHUNK + 8, 5, 3);
     let (x, labels, t) = synthetic(n, d, k, 11);
     let batch: Vec<usize> = (0..n).collect();
     let h = 1e-5;
     for act in [Activation::Relu, Activation::Tanh, Activation::Gelu] {
         for loss in [Loss::CrossEntropy, Loss::Squared] {
-            let mlp = Network::new(&[d, 4, 3, k], act, loss, Init::Glorot).unwrap();
+            let mlp = Network::mlp(&[d, 4, 3, k], act, loss, Init::Glorot).unwrap();
             let data = data(loss, &x, d, &labels, &t, k);
             let mut ws = Workspace::new(&mlp, n);
             let mut params: Vec<f64> = mlp.init_params(Seed(3));
             // Non-zero biases: with a zero bias a sample whose previous ReLU
             // layer is all dead puts a pre-activation exactly on the kink.
-            for layer in mlp.layers() {
-                for (j, b) in params[layer.bias()].iter_mut().enumerate() {
-                    *b = 0.1 * (j as f64 + 1.0);
+            for (l, layer) in mlp.layers().iter().enumerate() {
+                if let AnyLayer::Dense(dense) = layer {
+                    let bias = &mut params[mlp.param_range(l)][dense.bias()];
+                    for (j, b) in bias.iter_mut().enumerate() {
+                        *b = 0.1 * (j as f64 + 1.0);
+                    }
                 }
             }
             let mut grad = vec![0.0; mlp.dim()];
@@ -116,7 +121,7 @@ fn f32_gradient_agrees_with_f64() {
     let batch: Vec<usize> = (0..n).collect();
     for act in [Activation::Relu, Activation::Tanh, Activation::Gelu] {
         for loss in [Loss::CrossEntropy, Loss::Squared] {
-            let mlp = Network::new(&[d, 4, 3, k], act, loss, Init::He).unwrap();
+            let mlp = Network::mlp(&[d, 4, 3, k], act, loss, Init::He).unwrap();
             let p64: Vec<f64> = mlp.init_params(Seed(4));
             let p32: Vec<f32> = mlp.init_params(Seed(4));
             let mut g64 = vec![0.0; mlp.dim()];
@@ -150,13 +155,14 @@ fn f32_gradient_agrees_with_f64() {
 
 /// The gradient of a batch is the mean of its batch-size-1 gradients: in
 /// f64 up to reordering (tolerance `1e-12 (1 + |g|)`, far above the
-/// `n eps` of summing 70 terms in another order), and in f32 within the
-/// rounding of the chunk GEMMs, which sum at most 32 per-sample terms in
-/// f32: Higham's bound gives `32 u sum_i |g_i| / n`; we allow twice that
+/// `n eps` of summing `CHUNK + 6` terms in another order), and in f32
+/// within the rounding of the chunk GEMMs, which sum at most `CHUNK`
+/// per-sample terms in f32: Higham's bound gives
+/// `CHUNK u sum_i |g_i| / n`; we allow twice that
 /// plus `1e-30` for entries that are exactly zero.
 #[test]
 fn batch_gradient_is_mean_of_single_sample_gradients() {
-    let (n, d, k) = (70, 6, 4);
+    let (n, d, k) = (CHUNK + 6, 6, 4);
     let (x, labels, t) = synthetic(n, d, k, 13);
     let x32 = to_f32(&x);
     let batch: Vec<usize> = (0..n).collect();
@@ -204,7 +210,7 @@ fn batch_gradient_is_mean_of_single_sample_gradients() {
         }
     }
     for (j, ((&a, &b), &s)) in g32.iter().zip(&mean32).zip(&abs32).enumerate() {
-        let tol = 2.0 * 32.0 * U32 * s + 1e-30;
+        let tol = 2.0 * CHUNK as f64 * U32 * s + 1e-30;
         assert!(
             (f64::from(a) - b).abs() <= tol,
             "f32 parameter {j}: batch {a} vs mean {b} (tol {tol})"
@@ -213,7 +219,7 @@ fn batch_gradient_is_mean_of_single_sample_gradients() {
 }
 
 /// Loss and gradient are bit-identical under rayon pools of 1, 2 and 8
-/// threads (200 samples: 7 chunks, the last partial; 50,890 parameters, so
+/// threads (200 samples: several chunks, the last partial; 50,890 parameters, so
 /// the reduction is split over many blocks).
 #[test]
 fn bit_identical_for_any_thread_count() {
@@ -318,9 +324,27 @@ fn spec_errors_are_clear() {
         Network::parse("cnn:4-2"),
         Err(Error::Unknown { kind: "model", .. })
     ));
+    assert!(reason("lenet5:depth=3").contains("unknown option `depth`"));
+    assert!(reason("lenet5:act").contains("`act` is not key=value"));
+    assert!(matches!(
+        Network::parse("lenet5:loss=hinge"),
+        Err(Error::Unknown { kind: "loss", .. })
+    ));
     let mlp = Network::parse("mlp:784-512-256-10").unwrap();
     assert_eq!(mlp.dim(), 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10);
-    assert_eq!(mlp.activation(), Activation::Relu);
+    assert_eq!((mlp.input_len(), mlp.output_len()), (784, 10));
+    // LeNet-5 (W2b): conv 6@5x5 (1 input channel) and 16@5x5 (6 channels),
+    // then dense 400-120-84-10, each with its bias.
+    let lenet = Network::parse("lenet5:act=tanh").unwrap();
+    let convs = 6 * 25 + 6 + 16 * 6 * 25 + 16;
+    let dense = 400 * 120 + 120 + 120 * 84 + 84 + 84 * 10 + 10;
+    assert_eq!(lenet.dim(), convs + dense);
+    assert_eq!((lenet.input_len(), lenet.output_len()), (784, 10));
+    assert_eq!(lenet.init_kind(), Init::Glorot);
+    assert!(matches!(
+        mlp.layers()[1],
+        AnyLayer::Activate(a) if a.kind == Activation::Relu
+    ));
 }
 
 /// Shape errors at the call: wrong parameter count, wrong input width,
@@ -335,11 +359,17 @@ fn bad_calls_are_errors() {
     assert!(mlp.loss(&params[1..], &data, &[0], &mut ws).is_err());
     assert!(mlp.loss(&params, &data, &[10], &mut ws).is_err());
     assert!(mlp.loss(&params, &data, &[], &mut ws).is_err());
+    // A model whose input width does not fit the data: one line naming both.
     let wide = Network::parse("mlp:4-2").unwrap();
     let p4: Vec<f64> = wide.init_params(Seed(8));
-    assert!(wide
+    let err = wide
         .loss(&p4, &data, &[0], &mut Workspace::new(&wide, 1))
-        .is_err());
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains('4') && err.contains('3') && !err.contains('\n'),
+        "{err}"
+    );
     let sq = Network::parse("mlp:3-2,loss=squared").unwrap();
     assert!(sq.loss(&params, &data, &[0], &mut ws).is_err());
     let one_class: Targets<'_, f64> = Targets::Classes {

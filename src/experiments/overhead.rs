@@ -78,11 +78,16 @@ pub struct OverheadConfig {
 /// in that order, all at `lr = 0.05` (0.01 for Adam) with small noise, so
 /// that no chain diverges on the default objectives (every curvature times
 /// the step stays well below 2).
-const DEFAULT_METHODS: [&str; 25] = [
+const DEFAULT_METHODS: [&str; 30] = [
     "gd:lr=0.05",
     "sgd:lr=0.05",
     "noisy-gd:lr=0.05,temperature=0.01",
     "sgld:lr=0.05,temperature=0.01",
+    "ula:lr=0.05,temperature=0.01",
+    "mala:lr=0.05,temperature=0.01",
+    "psgld:lr=0.05,temperature=0.01",
+    "sghmc:lr=0.05,friction=0.1,temperature=0.01",
+    "sghmc-naive:lr=0.05,friction=0.1,temperature=0.01",
     "gni:lr=0.05,eta=0.01",
     "sgd-noise:lr=0.05,batch=32",
     "levy:lr=0.05,sigma=0.01,alpha=1.5",
@@ -433,6 +438,11 @@ pub fn run(cfg: &OverheadConfig, progress: &dyn Fn(&str)) -> Result<OverheadRepo
                 Err(e) => Outcome::Skipped {
                     reason: e.to_string(),
                 },
+                Ok(()) if objective.batch.is_some() && optimizer.needs_full_objective() => {
+                    Outcome::Skipped {
+                        reason: "it needs the full objective, not minibatches".into(),
+                    }
+                }
                 Ok(()) => Outcome::Measured(bench.measure(optimizer, &mut baseline_times)?),
             };
             rows.push(MethodCost {

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::landscape::{self, AnyLandscape, LANDSCAPE_HELP};
-use crate::models::{self, AnyModel, MODEL_HELP};
+use crate::models::{self, AnyModel, AnyPosterior, MODEL_HELP, POSTERIOR_HELP};
 use crate::optim::Oracle;
 use crate::rng::Seed;
 
@@ -14,11 +14,16 @@ pub enum Problem {
     Landscape(AnyLandscape),
     /// A data-driven model on a seeded synthetic data set.
     Model(AnyModel),
+    /// A Bayesian target whose potential is `-log posterior` (exact or with
+    /// a Laplace reference).
+    Posterior(AnyPosterior),
 }
 
-/// Every accepted spec: the landscapes, then the models.
+/// Every accepted spec: the landscapes, the models, then the posteriors.
 pub fn problem_help() -> String {
-    format!("landscapes:\n{LANDSCAPE_HELP}\nmodels (data drawn from the run's seed):\n{MODEL_HELP}")
+    format!(
+        "landscapes:\n{LANDSCAPE_HELP}\nmodels (data drawn from the run's seed):\n{MODEL_HELP}\nposteriors (potential U = -log posterior):\n{POSTERIOR_HELP}"
+    )
 }
 
 impl Problem {
@@ -29,11 +34,18 @@ impl Problem {
         if models::MODEL_NAMES.contains(&name) {
             return Ok(Self::Model(models::parse(spec, seed)?));
         }
+        if models::POSTERIOR_NAMES.contains(&name) {
+            return Ok(Self::Posterior(models::parse_posterior(spec, seed)?));
+        }
         match landscape::parse(spec) {
             Err(Error::Unknown { name, known, .. }) => Err(Error::Unknown {
                 kind: "landscape or model",
                 name,
-                known: format!("{known}; models: {}", models::MODEL_NAMES.join(", ")),
+                known: format!(
+                    "{known}; models: {}; posteriors: {}",
+                    models::MODEL_NAMES.join(", "),
+                    models::POSTERIOR_NAMES.join(", ")
+                ),
             }),
             other => other.map(Self::Landscape),
         }
@@ -44,6 +56,7 @@ impl Problem {
         match self {
             Self::Landscape(l) => l,
             Self::Model(m) => m,
+            Self::Posterior(p) => p,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod first_exit;
 pub mod flatness;
 pub mod ks;
 pub mod moments;
+pub mod posterior;
 
 pub use density::Histogram;
 pub use escape_time::{escape_statistics, EscapeStatistics};

@@ -14,6 +14,15 @@
 //! [`parse`] builds a model with synthetic data from a spec
 //! (`least-squares:n=256,p=4,noise=0.5,ridge=0`, ...) and a seed into an
 //! [`AnyModel`]; [`MODEL_HELP`] lists the specs.
+//!
+//! Posterior targets (issue 5): [`GaussianTarget`] (`N(m, Sigma)` with exact
+//! moments and draws), [`BayesLinear`] (conjugate Bayesian linear
+//! regression, exact posterior) and [`BayesLogistic`] (Bayesian logistic
+//! regression on synthetic or MNIST data, with the [`laplace()`]
+//! approximation). Their value is the potential `U = -log p(theta | data)`
+//! up to a constant, the mean of per-sample terms `u_i = N l_i - log p(theta)`
+//! (prior not scaled by `1/N` inside `u_i`; see `bayes_glm.rs`).
+//! [`parse_posterior`] builds them from specs listed in [`POSTERIOR_HELP`].
 
 /// Implements the capability traits, [`crate::optim::Oracle`] and the shared
 /// accessors for a linear-predictor model `$model`: a struct with fields
@@ -179,13 +188,25 @@ macro_rules! linear_model {
     };
 }
 
+#[macro_use]
+mod bayes_glm;
+pub mod bayes_linear;
+pub mod bayes_logistic;
 pub mod covariance;
+pub mod gaussian_target;
 mod glm;
+pub mod laplace;
 pub mod least_squares;
 pub mod logistic;
+pub mod posterior_registry;
 pub mod registry;
 
+pub use bayes_linear::BayesLinear;
+pub use bayes_logistic::BayesLogistic;
 pub use covariance::gradient_covariance;
+pub use gaussian_target::GaussianTarget;
+pub use laplace::laplace;
 pub use least_squares::LeastSquares;
 pub use logistic::Logistic;
+pub use posterior_registry::{parse_posterior, AnyPosterior, POSTERIOR_HELP, POSTERIOR_NAMES};
 pub use registry::{parse, AnyModel, MODEL_HELP, MODEL_NAMES};

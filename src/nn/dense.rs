@@ -1,100 +1,247 @@
-//! A fully connected layer `z = W x + b` over a block of rows.
+//! A fully connected layer `y = W x + b` over a block of rows.
 //!
-//! Its parameters live in the network's flat vector at `offset`: first the
-//! weights `W` (`outputs x inputs`, row-major), then the bias `b`
-//! (`outputs`). A block of `rows` samples is a row-major matrix `X`
-//! (`rows x inputs`), so the layer computes `Z = X W^T + 1 b^T` and, in
-//! reverse, `dW = dZ^T X`, `db = 1^T dZ`, `dX = dZ W` (three GEMMs).
+//! Its parameter slice holds first the weights `W` (`outputs x inputs`,
+//! row-major), then the bias `b` (`outputs`). A block of `rows` samples is a
+//! row-major matrix `X` (`rows x inputs`), so the layer computes
+//! `Y = X W^T + 1 b^T` and, in reverse, `dW = dY^T X`, `db = 1^T dY`,
+//! `dX = dY W`. The R-operator passes (Pearlmutter 1994, "Fast exact
+//! multiplication by the Hessian", Neural Computation 6(1), section 4) reuse
+//! the same three products with the direction `V = (V_W, v_b)` in place of
+//! the parameters: `R{Y} = X V_W^T + 1 v_b^T + R{X} W^T`,
+//! `R{dW} = R{dY}^T X + dY^T R{X}`, `R{db} = 1^T R{dY}`,
+//! `R{dX} = R{dY} W + dY V_W`.
 
 use std::ops::Range;
 
 use super::gemm::{matmul, MatRef, Threads};
+use super::init::Init;
+use super::layer::Layer;
 use super::scalar::Scalar;
+use crate::error::{ensure_at_least, Result};
+use crate::rng::Rng;
 
-/// One dense layer: its shape and where its parameters sit.
+/// One dense layer's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dense {
     /// Input width.
     pub inputs: usize,
     /// Output width.
     pub outputs: usize,
-    /// Index of the first weight in the flat parameter vector.
-    pub offset: usize,
 }
 
 impl Dense {
-    /// Parameters of the layer: `outputs * (inputs + 1)`.
-    pub fn param_len(&self) -> usize {
-        self.outputs * (self.inputs + 1)
+    /// A layer from `inputs` to `outputs` values (both at least 1).
+    pub fn new(inputs: usize, outputs: usize) -> Result<Self> {
+        ensure_at_least("dense input width", inputs, 1, "at least 1")?;
+        ensure_at_least("dense output width", outputs, 1, "at least 1")?;
+        Ok(Self { inputs, outputs })
     }
 
-    /// The weights' range in the flat parameter vector.
+    /// The weights' range in the layer's parameter slice.
     pub fn weights(&self) -> Range<usize> {
-        self.offset..self.offset + self.outputs * self.inputs
+        0..self.outputs * self.inputs
     }
 
-    /// The bias's range in the flat parameter vector.
+    /// The bias's range in the layer's parameter slice.
     pub fn bias(&self) -> Range<usize> {
-        let start = self.offset + self.outputs * self.inputs;
+        let start = self.outputs * self.inputs;
         start..start + self.outputs
     }
 
-    /// `z <- x W^T + b` for `rows` rows (`x`: `rows x inputs`, `z`:
-    /// `rows x outputs`).
-    pub fn forward<T: Scalar>(&self, params: &[T], x: &[T], z: &mut [T], rows: usize) {
-        let z = &mut z[..rows * self.outputs];
-        let b = &params[self.bias()];
-        for row in z.chunks_exact_mut(self.outputs) {
-            row.copy_from_slice(b);
+    /// `y <- x W^T + b`, with `W` and `b` taken from the parameter-shaped
+    /// slice `p` (the parameters, or the direction in the R-forward pass).
+    fn affine<T: Scalar>(&self, p: &[T], x: &[T], y: &mut [T], rows: usize) {
+        let y = &mut y[..rows * self.outputs];
+        for row in y.chunks_exact_mut(self.outputs) {
+            row.copy_from_slice(&p[self.bias()]);
         }
+        self.times_weights_t(p, x, y, rows);
+    }
+
+    /// `y += x W^T` with `W` taken from the parameter-shaped slice `p`.
+    fn times_weights_t<T: Scalar>(&self, p: &[T], x: &[T], y: &mut [T], rows: usize) {
         matmul(
             MatRef::new(&x[..rows * self.inputs], rows, self.inputs),
-            MatRef::t(&params[self.weights()], self.outputs, self.inputs),
-            z,
+            MatRef::t(&p[self.weights()], self.outputs, self.inputs),
+            &mut y[..rows * self.outputs],
             T::ONE,
             T::ONE,
             Threads::One,
         );
     }
 
-    /// Backward through the layer for `rows` rows given `dz` (the gradient
-    /// with respect to `z`): writes `dW = dz^T x` and `db = 1^T dz` into this
-    /// layer's range of `grad` (overwriting it), and `dx = dz W` into `dx`
-    /// when given (the first layer needs none).
-    pub fn backward<T: Scalar>(
+    /// `gw <- dy^T x` (`accumulate = false`) or `gw += dy^T x`, into the
+    /// weight block of a parameter-shaped slice.
+    fn weight_grad<T: Scalar>(
         &self,
-        params: &[T],
+        dy: &[T],
         x: &[T],
-        dz: &[T],
-        grad: &mut [T],
-        dx: Option<&mut [T]>,
+        g: &mut [T],
         rows: usize,
+        accumulate: bool,
     ) {
-        let dz = &dz[..rows * self.outputs];
         matmul(
-            MatRef::t(dz, rows, self.outputs),
+            MatRef::t(&dy[..rows * self.outputs], rows, self.outputs),
             MatRef::new(&x[..rows * self.inputs], rows, self.inputs),
-            &mut grad[self.weights()],
+            &mut g[self.weights()],
             T::ONE,
-            T::ZERO,
+            if accumulate { T::ONE } else { T::ZERO },
             Threads::One,
         );
-        let db = &mut grad[self.bias()];
-        db.fill(T::ZERO);
-        for row in dz.chunks_exact(self.outputs) {
-            for (d, &v) in db.iter_mut().zip(row) {
+    }
+
+    /// `gb <- 1^T dy`, into the bias block of a parameter-shaped slice.
+    fn bias_grad<T: Scalar>(&self, dy: &[T], g: &mut [T], rows: usize) {
+        let gb = &mut g[self.bias()];
+        gb.fill(T::ZERO);
+        for row in dy[..rows * self.outputs].chunks_exact(self.outputs) {
+            for (d, &v) in gb.iter_mut().zip(row) {
                 *d += v;
             }
         }
+    }
+
+    /// `dx <- dy W` (`accumulate = false`) or `dx += dy W`, with `W` taken
+    /// from the parameter-shaped slice `p`.
+    fn input_grad<T: Scalar>(
+        &self,
+        p: &[T],
+        dy: &[T],
+        dx: &mut [T],
+        rows: usize,
+        accumulate: bool,
+    ) {
+        matmul(
+            MatRef::new(&dy[..rows * self.outputs], rows, self.outputs),
+            MatRef::new(&p[self.weights()], self.outputs, self.inputs),
+            &mut dx[..rows * self.inputs],
+            T::ONE,
+            if accumulate { T::ONE } else { T::ZERO },
+            Threads::One,
+        );
+    }
+}
+
+impl Layer for Dense {
+    fn input_len(&self) -> usize {
+        self.inputs
+    }
+
+    fn output_len(&self) -> usize {
+        self.outputs
+    }
+
+    /// `outputs * (inputs + 1)`.
+    fn param_len(&self) -> usize {
+        self.outputs * (self.inputs + 1)
+    }
+
+    /// Weights by `init` with fan-in `inputs` and fan-out `outputs`; bias 0.
+    fn init_params<T: Scalar>(&self, init: Init, params: &mut [T], rng: &mut Rng) {
+        init.fill(&mut params[self.weights()], self.inputs, self.outputs, rng);
+        params[self.bias()].fill(T::ZERO);
+    }
+
+    fn forward<T: Scalar>(
+        &self,
+        params: &[T],
+        x: &[T],
+        y: &mut [T],
+        rows: usize,
+        _scratch: &mut [T],
+    ) {
+        self.affine(params, x, y, rows);
+    }
+
+    fn backward<T: Scalar>(
+        &self,
+        params: &[T],
+        x: &[T],
+        _y: &[T],
+        dy: &[T],
+        grad: Option<&mut [T]>,
+        dx: Option<&mut [T]>,
+        rows: usize,
+        _scratch: &mut [T],
+    ) {
+        if let Some(grad) = grad {
+            self.weight_grad(dy, x, grad, rows, false);
+            self.bias_grad(dy, grad, rows);
+        }
         if let Some(dx) = dx {
+            self.input_grad(params, dy, dx, rows, false);
+        }
+    }
+
+    /// Sample `s`'s gradient is the rank-one `dW_s = dy_s x_s^T` and
+    /// `db_s = dy_s` (Goodfellow 2015, "Efficient per-example gradient
+    /// computations", arXiv:1510.01799), one GEMM with inner
+    /// dimension 1 per sample (each entry a single product).
+    fn per_sample_gradients<T: Scalar>(
+        &self,
+        x: &[T],
+        dy: &[T],
+        out: &mut [T],
+        stride: usize,
+        rows: usize,
+        _scratch: &mut [T],
+    ) {
+        let (i, o) = (self.inputs, self.outputs);
+        for s in 0..rows {
+            let xs = &x[s * i..(s + 1) * i];
+            let ds = &dy[s * o..(s + 1) * o];
+            let g = &mut out[s * stride..s * stride + self.param_len()];
+            let (gw, gb) = g.split_at_mut(o * i);
             matmul(
-                MatRef::new(dz, rows, self.outputs),
-                MatRef::new(&params[self.weights()], self.outputs, self.inputs),
-                &mut dx[..rows * self.inputs],
+                MatRef::t(ds, 1, o),
+                MatRef::new(xs, 1, i),
+                gw,
                 T::ONE,
                 T::ZERO,
                 Threads::One,
             );
+            gb.copy_from_slice(ds);
+        }
+    }
+
+    fn r_forward<T: Scalar>(
+        &self,
+        params: &[T],
+        v: &[T],
+        x: &[T],
+        rx: Option<&[T]>,
+        ry: &mut [T],
+        rows: usize,
+        _scratch: &mut [T],
+    ) {
+        self.affine(v, x, ry, rows);
+        if let Some(rx) = rx {
+            self.times_weights_t(params, rx, ry, rows);
+        }
+    }
+
+    fn r_backward<T: Scalar>(
+        &self,
+        params: &[T],
+        v: &[T],
+        x: &[T],
+        rx: Option<&[T]>,
+        _y: &[T],
+        dy: &[T],
+        rdy: &[T],
+        rgrad: &mut [T],
+        rdx: Option<&mut [T]>,
+        rows: usize,
+        _scratch: &mut [T],
+    ) {
+        self.weight_grad(rdy, x, rgrad, rows, false);
+        if let Some(rx) = rx {
+            self.weight_grad(dy, rx, rgrad, rows, true);
+        }
+        self.bias_grad(rdy, rgrad, rows);
+        if let Some(rdx) = rdx {
+            self.input_grad(params, rdy, rdx, rows, false);
+            self.input_grad(v, dy, rdx, rows, true);
         }
     }
 }

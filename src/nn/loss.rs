@@ -4,6 +4,7 @@
 //! writes the gradient of that sum with respect to the outputs; the network
 //! divides by the batch size once, after the chunks are reduced.
 
+use super::data::Targets;
 use super::scalar::Scalar;
 use crate::error::{Error, Result};
 
@@ -37,19 +38,51 @@ impl Loss {
         }
     }
 
+    /// The loss of sample `i` with outputs `y` against its entry of
+    /// `targets` (which [`crate::nn::Network`] has checked to fit this
+    /// loss); writes the gradient with respect to `y` into `g` when given.
+    pub fn sample<T: Scalar>(
+        y: &[T],
+        targets: Targets<'_, T>,
+        i: usize,
+        g: Option<&mut [T]>,
+    ) -> f64 {
+        match targets {
+            Targets::Classes { labels, .. } => Self::cross_entropy(y, usize::from(labels[i]), g),
+            Targets::Values { values, width } => {
+                Self::squared(y, &values[i * width..(i + 1) * width], g)
+            }
+        }
+    }
+
+    /// The R-operator of the gradient with respect to the outputs for one
+    /// row (Pearlmutter 1994, "Fast exact multiplication by the Hessian",
+    /// section 4): `rdy <- (d^2 l / dy^2) ry`. For softmax cross-entropy the
+    /// Hessian is `diag(p) - p p^T` with `p = softmax(y)`, so
+    /// `rdy = p * ry - p (p . ry)`; for the squared loss it is the identity,
+    /// `rdy = ry`. Neither depends on the target.
+    pub fn r_gradient<T: Scalar>(self, y: &[T], ry: &[T], rdy: &mut [T]) {
+        match self {
+            Self::CrossEntropy => {
+                softmax(y, rdy);
+                let dot = rdy
+                    .iter()
+                    .zip(ry)
+                    .fold(T::ZERO, |acc, (&p, &r)| acc + p * r);
+                for (o, &r) in rdy.iter_mut().zip(ry) {
+                    *o *= r - dot;
+                }
+            }
+            Self::Squared => rdy.copy_from_slice(ry),
+        }
+    }
+
     /// Cross-entropy on one row `y` with label `c`; writes `softmax(y) - e_c`
     /// into `g` when given.
     pub fn cross_entropy<T: Scalar>(y: &[T], c: usize, g: Option<&mut [T]>) -> f64 {
-        let m = y
-            .iter()
-            .copied()
-            .fold(y[0], |m, v| if v > m { v } else { m });
-        let sum: f64 = y.iter().map(|&v| (v - m).exp().to_f64()).sum();
+        let (m, sum) = shifted_exp_sum(y);
         if let Some(g) = g {
-            let inv = T::from_f64(1.0 / sum);
-            for (g, &v) in g.iter_mut().zip(y) {
-                *g = (v - m).exp() * inv;
-            }
+            softmax(y, g);
             g[c] += -T::ONE;
         }
         m.to_f64() + sum.ln() - y[c].to_f64()
@@ -68,6 +101,24 @@ impl Loss {
             .zip(t)
             .map(|(&v, &w)| (v.to_f64() - w.to_f64()).powi(2))
             .sum::<f64>()
+    }
+}
+
+/// `(m, sum_j exp(y_j - m))` with `m = max_j y_j`, the sum in `f64`.
+fn shifted_exp_sum<T: Scalar>(y: &[T]) -> (T, f64) {
+    let m = y
+        .iter()
+        .copied()
+        .fold(y[0], |m, v| if v > m { v } else { m });
+    (m, y.iter().map(|&v| (v - m).exp().to_f64()).sum())
+}
+
+/// `p <- softmax(y)`, shifted by the maximum so no exponential overflows.
+fn softmax<T: Scalar>(y: &[T], p: &mut [T]) {
+    let (m, sum) = shifted_exp_sum(y);
+    let inv = T::from_f64(1.0 / sum);
+    for (p, &v) in p.iter_mut().zip(y) {
+        *p = (v - m).exp() * inv;
     }
 }
 

@@ -1,9 +1,8 @@
-//! A multilayer perceptron: dense layers, one activation between them, and a
-//! loss on the last layer's outputs.
+//! A network: a stack of layers and a loss on the last layer's outputs.
 //!
 //! The network is the architecture only; its parameters are one flat slice
-//! (every layer's weights then bias, layer after layer), the form the
-//! optimizers of [`crate::optim`] work on. A batch is cut into chunks of
+//! (each layer's parameters in turn, at [`Network::param_range`]), the form
+//! the optimizers of [`crate::optim`] work on. A batch is cut into chunks of
 //! [`CHUNK`] samples, each chunk's forward and backward pass runs as its own
 //! rayon task with single-threaded GEMMs, and the chunk results are reduced
 //! in chunk order:
@@ -21,13 +20,21 @@
 //! less accurate than a small one. The reduction is itself parallel over
 //! blocks of parameters, each block summing the chunks in order, so the
 //! result is bit-identical for any thread count.
+//!
+//! Per-sample gradients live in `per_sample.rs` and Hessian-vector products
+//! in `hvp.rs`; both reuse the chunk passes defined here.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::activate::Activate;
 use super::activation::Activation;
+use super::any_layer::AnyLayer;
 use super::data::{Data, Targets};
 use super::dense::Dense;
 use super::init::Init;
+use super::layer::Layer;
 use super::loss::Loss;
 use super::scalar::Scalar;
 use super::workspace::{ChunkBuffers, Workspace, CHUNK};
@@ -37,62 +44,58 @@ use crate::rng::Seed;
 /// Parameters reduced together by one task of the gradient reduction.
 const REDUCE_BLOCK: usize = 1024;
 
-/// A multilayer perceptron `784-512-256-10` and the like.
+/// A stack of layers with a loss: `mlp:784-512-256-10`, `lenet5`, ...
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
-    sizes: Vec<usize>,
-    layers: Vec<Dense>,
-    activation: Activation,
+    layers: Vec<AnyLayer>,
+    /// `offsets[l]..offsets[l + 1]` is layer `l`'s parameter range.
+    offsets: Vec<usize>,
     loss: Loss,
     init: Init,
-    dim: usize,
 }
 
 impl Network {
-    /// A network with layer widths `sizes` (input first, output last; at
-    /// least two, all positive), `activation` after every hidden layer,
-    /// `loss` on the outputs and weights drawn by `init`.
-    pub fn new(sizes: &[usize], activation: Activation, loss: Loss, init: Init) -> Result<Self> {
-        ensure_at_least("number of layer widths", sizes.len(), 2, "at least 2")?;
-        for &w in sizes {
-            ensure_at_least("layer width", w, 1, "at least 1")?;
+    /// A network of `layers` in order (at least one; each layer's input
+    /// width equal to the previous layer's output width), `loss` on the last
+    /// layer's outputs and parameters drawn by `init`.
+    pub fn new(layers: Vec<AnyLayer>, loss: Loss, init: Init) -> Result<Self> {
+        ensure_at_least("number of layers", layers.len(), 1, "at least 1")?;
+        for pair in layers.windows(2) {
+            ensure_dim(
+                "layer input width (the previous layer's output width)",
+                pair[0].output_len(),
+                pair[1].input_len(),
+            )?;
         }
-        let mut offset = 0;
-        let layers = sizes
-            .windows(2)
-            .map(|w| {
-                let layer = Dense {
-                    inputs: w[0],
-                    outputs: w[1],
-                    offset,
-                };
-                offset += layer.param_len();
-                layer
-            })
-            .collect();
+        let mut offsets = vec![0];
+        for layer in &layers {
+            offsets.push(offsets[offsets.len() - 1] + layer.param_len());
+        }
         Ok(Self {
-            sizes: sizes.to_vec(),
             layers,
-            activation,
+            offsets,
             loss,
             init,
-            dim: offset,
         })
     }
 
-    /// Layer widths, input first.
-    pub fn sizes(&self) -> &[usize] {
-        &self.sizes
+    /// A multilayer perceptron with widths `sizes` (input first, output
+    /// last; at least two, all positive): dense layers with `activation`
+    /// after every one but the last.
+    pub fn mlp(sizes: &[usize], activation: Activation, loss: Loss, init: Init) -> Result<Self> {
+        let mut layers = Vec::new();
+        push_dense_stack(&mut layers, sizes, activation)?;
+        Self::new(layers, loss, init)
     }
 
-    /// The dense layers, in order.
-    pub fn layers(&self) -> &[Dense] {
+    /// The layers, in order.
+    pub fn layers(&self) -> &[AnyLayer] {
         &self.layers
     }
 
-    /// The activation between layers.
-    pub fn activation(&self) -> Activation {
-        self.activation
+    /// Layer `l`'s range in the flat parameter vector.
+    pub fn param_range(&self, l: usize) -> Range<usize> {
+        self.offsets[l]..self.offsets[l + 1]
     }
 
     /// The loss on the outputs.
@@ -100,23 +103,35 @@ impl Network {
         self.loss
     }
 
-    /// Number of parameters.
-    pub fn dim(&self) -> usize {
-        self.dim
+    /// The initialisation of the weights.
+    pub fn init_kind(&self) -> Init {
+        self.init
     }
 
-    /// Fresh parameters: weights by the network's [`Init`] (layer `l` drawn
-    /// from `seed.stream(l)`), biases zero.
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        self.offsets[self.layers.len()]
+    }
+
+    /// Values per input sample.
+    pub fn input_len(&self) -> usize {
+        self.layers[0].input_len()
+    }
+
+    /// Values per output (the number of classes, for classification).
+    pub fn output_len(&self) -> usize {
+        self.layers[self.layers.len() - 1].output_len()
+    }
+
+    /// Fresh parameters: the `k`-th layer with parameters draws from
+    /// `seed.stream(k)` by the network's [`Init`] (biases zero).
     pub fn init_params<T: Scalar>(&self, seed: Seed) -> Vec<T> {
-        let mut params = vec![T::ZERO; self.dim];
-        for (l, layer) in self.layers.iter().enumerate() {
-            let mut rng = seed.stream(l as u64);
-            self.init.fill(
-                &mut params[layer.weights()],
-                layer.inputs,
-                layer.outputs,
-                &mut rng,
-            );
+        let mut params = vec![T::ZERO; self.dim()];
+        let with_params = (0..self.layers.len()).filter(|&l| self.layers[l].param_len() > 0);
+        for (k, l) in with_params.enumerate() {
+            let mut rng = seed.stream(k as u64);
+            let range = self.param_range(l);
+            self.layers[l].init_params(self.init, &mut params[range], &mut rng);
         }
         params
     }
@@ -145,11 +160,20 @@ impl Network {
         self.run(params, data, batch, ws, Some(grad))
     }
 
-    fn check<T: Scalar>(&self, params: &[T], data: &Data<'_, T>, batch: &[usize]) -> Result<()> {
-        ensure_dim("network parameters", self.dim, params.len())?;
-        ensure_dim("network input width", self.sizes[0], data.input_dim())?;
-        let out = self.sizes[self.sizes.len() - 1];
-        ensure_dim("network output width", out, data.targets().width())?;
+    /// Checks parameters, data and batch against the network.
+    pub(crate) fn check<T: Scalar>(
+        &self,
+        params: &[T],
+        data: &Data<'_, T>,
+        batch: &[usize],
+    ) -> Result<()> {
+        ensure_dim("network parameters", self.dim(), params.len())?;
+        ensure_dim("network input width", self.input_len(), data.input_dim())?;
+        ensure_dim(
+            "network output width",
+            self.output_len(),
+            data.targets().width(),
+        )?;
         match (self.loss, data.targets()) {
             (Loss::CrossEntropy, Targets::Classes { .. })
             | (Loss::Squared, Targets::Values { .. }) => {}
@@ -181,7 +205,7 @@ impl Network {
     ) -> Result<f64> {
         self.check(params, data, batch)?;
         if let Some(g) = &grad {
-            ensure_dim("gradient buffer", self.dim, g.len())?;
+            ensure_dim("gradient buffer", self.dim(), g.len())?;
         }
         ws.reserve(self, batch.len());
         let chunks = &mut ws.chunks[..batch.len().div_ceil(CHUNK)];
@@ -189,91 +213,153 @@ impl Network {
         chunks
             .par_iter_mut()
             .zip(batch.par_chunks(CHUNK))
-            .for_each(|(buf, idx)| buf.loss = self.chunk(params, data, idx, buf, backward));
+            .for_each(|(buf, idx)| {
+                buf.loss = self.forward_chunk(params, data, idx, buf, backward);
+                if backward {
+                    self.backward_chunk(params, buf, idx.len(), true, |_, _, _, _, _| {});
+                }
+            });
         let inv_n = 1.0 / batch.len() as f64;
         if let Some(grad) = grad {
             let chunks = &*chunks;
-            grad.par_chunks_mut(REDUCE_BLOCK)
-                .enumerate()
-                .for_each(|(b, out)| {
-                    let start = b * REDUCE_BLOCK;
-                    let mut acc = [0.0f64; REDUCE_BLOCK];
-                    for buf in chunks {
-                        for (a, &g) in acc.iter_mut().zip(&buf.grad[start..start + out.len()]) {
-                            *a += g.to_f64();
-                        }
-                    }
-                    for (o, &a) in out.iter_mut().zip(&acc) {
-                        *o = T::from_f64(a * inv_n);
-                    }
-                });
+            reduce_in_order(chunks.len(), |c| &chunks[c].grad, inv_n, grad);
         }
         Ok(chunks.iter().map(|c| c.loss).sum::<f64>() * inv_n)
     }
 
-    /// Forward (and, if `backward`, backward) pass of one chunk: returns the
-    /// summed loss of its samples and leaves the gradient of that sum in
-    /// `buf.grad`.
-    fn chunk<T: Scalar>(
+    /// The forward pass of the samples `idx` of `data` through every layer:
+    /// returns their summed loss and, if `output_gradient`, leaves its
+    /// gradient with respect to the last layer's outputs in the last entry
+    /// of `buf.dys`.
+    pub(crate) fn forward_chunk<T: Scalar>(
         &self,
         params: &[T],
         data: &Data<'_, T>,
         idx: &[usize],
         buf: &mut ChunkBuffers<T>,
-        backward: bool,
+        output_gradient: bool,
     ) -> f64 {
         let rows = idx.len();
         let ChunkBuffers {
-            x, z, a, d, grad, ..
+            x,
+            ys,
+            dys,
+            scratch,
+            ..
         } = buf;
-        let width_in = self.sizes[0];
+        let width_in = self.input_len();
         for (row, &i) in x.chunks_exact_mut(width_in).zip(idx) {
             row.copy_from_slice(data.input(i));
         }
-        let last = self.layers.len() - 1;
         for (l, layer) in self.layers.iter().enumerate() {
-            let input: &[T] = if l == 0 { &x[..] } else { &a[l - 1] };
-            layer.forward(params, input, &mut z[l], rows);
-            if l < last {
-                let n = rows * layer.outputs;
-                self.activation.forward(&z[l][..n], &mut a[l][..n]);
-            }
+            let (before, rest) = ys.split_at_mut(l);
+            let input: &[T] = if l == 0 { x } else { &before[l - 1] };
+            layer.forward(
+                &params[self.param_range(l)],
+                input,
+                &mut rest[0],
+                rows,
+                &mut scratch[l],
+            );
         }
-        let out = self.sizes[self.sizes.len() - 1];
-        let logits = &z[last][..rows * out];
-        let [d0, d1] = d;
+        let out = self.output_len();
+        let last = self.layers.len() - 1;
+        let logits = ys[last][..rows * out].chunks_exact(out);
+        let mut grads = dys[last].chunks_exact_mut(out);
         let mut loss = 0.0;
-        for (r, y) in logits.chunks_exact(out).enumerate() {
-            let g = if backward {
-                Some(&mut d0[r * out..(r + 1) * out])
-            } else {
-                None
-            };
-            loss += match data.targets() {
-                Targets::Classes { labels, .. } => {
-                    Loss::cross_entropy(y, usize::from(labels[idx[r]]), g)
-                }
-                Targets::Values { values, width } => {
-                    let i = idx[r];
-                    Loss::squared(y, &values[i * width..(i + 1) * width], g)
-                }
-            };
-        }
-        if !backward {
-            return loss;
-        }
-        let (mut cur, mut next) = (d0, d1);
-        for (l, layer) in self.layers.iter().enumerate().rev() {
-            if l == 0 {
-                layer.backward(params, x, cur, grad, None, rows);
-            } else {
-                layer.backward(params, &a[l - 1], cur, grad, Some(next), rows);
-                let n = rows * layer.inputs;
-                self.activation
-                    .backward(&z[l - 1][..n], &a[l - 1][..n], &mut next[..n]);
-                std::mem::swap(&mut cur, &mut next);
-            }
+        for (y, &i) in logits.zip(idx) {
+            let g = if output_gradient { grads.next() } else { None };
+            loss += Loss::sample(y, data.targets(), i, g);
         }
         loss
     }
+
+    /// The backward pass of one chunk of `rows` samples after
+    /// [`Network::forward_chunk`] with the output gradient: fills every
+    /// layer's `dL/dy` in `buf.dys`, and with `grad` also the gradient of the
+    /// chunk's summed loss in `buf.grad`. Before back-propagating through
+    /// layer `l`, `visit(l, layer, x, dy, scratch)` sees the layer's inputs
+    /// and output gradients (the per-sample passes hook in there).
+    pub(crate) fn backward_chunk<T: Scalar>(
+        &self,
+        params: &[T],
+        buf: &mut ChunkBuffers<T>,
+        rows: usize,
+        grad: bool,
+        mut visit: impl FnMut(usize, &AnyLayer, &[T], &[T], &mut [T]),
+    ) {
+        let ChunkBuffers {
+            x,
+            ys,
+            dys,
+            scratch,
+            grad: g,
+            ..
+        } = buf;
+        for (l, layer) in self.layers.iter().enumerate().rev() {
+            let input: &[T] = if l == 0 { x } else { &ys[l - 1] };
+            let (before, rest) = dys.split_at_mut(l);
+            let dy = &rest[0];
+            visit(l, layer, input, dy, &mut scratch[l]);
+            let range = self.param_range(l);
+            let grad_l = (grad && !range.is_empty()).then(|| &mut g[range.clone()]);
+            let dx = before.last_mut().map(|d| &mut d[..]);
+            if grad_l.is_some() || dx.is_some() {
+                layer.backward(
+                    &params[range],
+                    input,
+                    &ys[l],
+                    dy,
+                    grad_l,
+                    dx,
+                    rows,
+                    &mut scratch[l],
+                );
+            }
+        }
+    }
+}
+
+/// Appends dense layers of widths `sizes` (at least two) with `activation`
+/// after every one but the last.
+pub(crate) fn push_dense_stack(
+    layers: &mut Vec<AnyLayer>,
+    sizes: &[usize],
+    activation: Activation,
+) -> Result<()> {
+    ensure_at_least("number of layer widths", sizes.len(), 2, "at least 2")?;
+    for (i, w) in sizes.windows(2).enumerate() {
+        layers.push(Dense::new(w[0], w[1])?.into());
+        if i + 2 < sizes.len() {
+            layers.push(Activate::new(activation, w[1])?.into());
+        }
+    }
+    Ok(())
+}
+
+/// `out <- scale * sum_c part(c)`, the parts added in order `c = 0, 1, ...`
+/// into `f64` accumulators and rounded to `T` once; parallel over blocks of
+/// [`REDUCE_BLOCK`] entries, so the result does not depend on the thread
+/// count.
+pub(crate) fn reduce_in_order<'a, T: Scalar>(
+    parts: usize,
+    part: impl Fn(usize) -> &'a [T] + Sync,
+    scale: f64,
+    out: &mut [T],
+) {
+    out.par_chunks_mut(REDUCE_BLOCK)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let start = b * REDUCE_BLOCK;
+            let mut acc = [0.0f64; REDUCE_BLOCK];
+            for c in 0..parts {
+                let src = &part(c)[start..start + out.len()];
+                for (a, &g) in acc.iter_mut().zip(src) {
+                    *a += g.to_f64();
+                }
+            }
+            for (o, &a) in out.iter_mut().zip(&acc) {
+                *o = T::from_f64(a * scale);
+            }
+        });
 }

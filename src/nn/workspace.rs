@@ -1,50 +1,57 @@
 //! Buffers for forward and backward passes, allocated once per batch size.
 //!
 //! A batch is cut into chunks of [`CHUNK`] samples; each chunk owns its
-//! buffers (inputs, pre-activations, activations, two back-propagation
-//! buffers and a full-length gradient), so chunks run as independent rayon
-//! tasks and their gradients can be reduced in chunk order afterwards.
+//! buffers (gathered inputs, every layer's outputs and output gradients,
+//! every layer's scratch and a full-length gradient), so chunks run as
+//! independent rayon tasks and their gradients can be reduced in chunk
+//! order afterwards.
 
+use super::any_layer::AnyLayer;
+use super::layer::Layer;
 use super::network::Network;
 use super::scalar::Scalar;
 
 /// Samples per chunk. Fixed (not derived from the thread count), so the
 /// rounding of every chunk's GEMMs, and hence the result, is the same for
-/// any number of threads. 32 rows keep the GEMMs efficient while a batch of
-/// 128 still yields 4 parallel tasks.
-pub const CHUNK: usize = 32;
+/// any number of threads. 64 rather than 32: a batch of 128 (W2 of
+/// BENCHMARKS.md) then makes one task per core on two cores, the weight
+/// gradient GEMMs sum over 64 rows instead of 32, and half as many chunk
+/// gradients are reduced; on the MLP 784-512-256-10 at batch 128 one
+/// training step took 42% less CPU time than with 32 (measured on one
+/// thread, 300 steps).
+pub const CHUNK: usize = 64;
 
-/// Buffers of one chunk.
+/// Buffers of one chunk (of [`CHUNK`] samples, or of
+/// [`crate::nn::hvp::LINEAR_CHUNK`] in a [`crate::nn::Linearization`]).
 #[derive(Debug, Clone)]
 pub(crate) struct ChunkBuffers<T> {
-    /// Gathered inputs, `CHUNK x input width`.
+    /// Gathered inputs, `rows x input width`.
     pub x: Vec<T>,
-    /// Pre-activations per layer, `CHUNK x width`.
-    pub z: Vec<Vec<T>>,
-    /// Activations per hidden layer, `CHUNK x width`.
-    pub a: Vec<Vec<T>>,
-    /// Back-propagated gradients, ping-pong, `CHUNK x widest layer`.
-    pub d: [Vec<T>; 2],
-    /// This chunk's gradient of its summed loss (the network's dimension).
+    /// Each layer's outputs, `rows x output width`.
+    pub ys: Vec<Vec<T>>,
+    /// Each layer's output gradients `dL/dy`, `rows x output width`.
+    pub dys: Vec<Vec<T>>,
+    /// Each layer's scratch, [`Layer::scratch_len`] of a chunk.
+    pub scratch: Vec<Vec<T>>,
+    /// This chunk's gradient of its summed loss (the network's dimension);
+    /// in a [`crate::nn::Linearization`], its Hessian-vector product.
     pub grad: Vec<T>,
     /// This chunk's summed loss.
     pub loss: f64,
 }
 
 impl<T: Scalar> ChunkBuffers<T> {
-    fn new(mlp: &Network) -> Self {
-        let sizes = mlp.sizes();
-        let widest = sizes.iter().copied().max().unwrap_or(0);
-        let hidden = &sizes[1..sizes.len() - 1];
+    /// Buffers for chunks of up to `rows` samples.
+    pub(crate) fn new(net: &Network, rows: usize) -> Self {
+        let per_layer = |len: &dyn Fn(&AnyLayer) -> usize| -> Vec<Vec<T>> {
+            net.layers().iter().map(|l| vec![T::ZERO; len(l)]).collect()
+        };
         Self {
-            x: vec![T::ZERO; CHUNK * sizes[0]],
-            z: sizes[1..]
-                .iter()
-                .map(|&w| vec![T::ZERO; CHUNK * w])
-                .collect(),
-            a: hidden.iter().map(|&w| vec![T::ZERO; CHUNK * w]).collect(),
-            d: [vec![T::ZERO; CHUNK * widest], vec![T::ZERO; CHUNK * widest]],
-            grad: vec![T::ZERO; mlp.dim()],
+            x: vec![T::ZERO; rows * net.input_len()],
+            ys: per_layer(&|l| rows * l.output_len()),
+            dys: per_layer(&|l| rows * l.output_len()),
+            scratch: per_layer(&|l| l.scratch_len(rows)),
+            grad: vec![T::ZERO; net.dim()],
             loss: 0.0,
         }
     }
@@ -56,31 +63,62 @@ impl<T: Scalar> ChunkBuffers<T> {
 /// before; steps at a fixed batch size allocate nothing.
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
-    sizes: Vec<usize>,
+    layout: Vec<usize>,
     pub(crate) chunks: Vec<ChunkBuffers<T>>,
+    /// Per chunk, room for the per-sample gradients of the largest
+    /// non-dense layer with parameters (`CHUNK x its parameter count`;
+    /// empty for a network of dense layers), used by
+    /// [`Network::per_sample_gradient_norms`].
+    pub(crate) blocks: Vec<Vec<T>>,
 }
 
 impl<T: Scalar> Workspace<T> {
-    /// Buffers for `mlp` and batches of up to `batch` samples.
-    pub fn new(mlp: &Network, batch: usize) -> Self {
+    /// Buffers for `net` and batches of up to `batch` samples.
+    pub fn new(net: &Network, batch: usize) -> Self {
         let mut ws = Self {
-            sizes: mlp.sizes().to_vec(),
+            layout: layout(net).collect(),
             chunks: Vec::new(),
+            blocks: Vec::new(),
         };
-        ws.reserve(mlp, batch);
+        ws.reserve(net, batch);
         ws
     }
 
     /// Makes room for a batch of `batch` samples.
-    pub(crate) fn reserve(&mut self, mlp: &Network, batch: usize) {
-        assert_eq!(
-            self.sizes,
-            mlp.sizes(),
+    ///
+    /// # Panics
+    /// If the workspace was made for a network of another layout (a bug of
+    /// the caller).
+    pub(crate) fn reserve(&mut self, net: &Network, batch: usize) {
+        assert!(
+            self.layout.iter().copied().eq(layout(net)),
             "workspace was made for another network"
         );
         let need = batch.div_ceil(CHUNK);
+        let block = net
+            .layers()
+            .iter()
+            .filter(|l| !matches!(l, AnyLayer::Dense(_)))
+            .map(|l| l.param_len())
+            .max()
+            .unwrap_or(0);
         while self.chunks.len() < need {
-            self.chunks.push(ChunkBuffers::new(mlp));
+            self.chunks.push(ChunkBuffers::new(net, CHUNK));
+            self.blocks.push(vec![T::ZERO; CHUNK * block]);
         }
     }
+}
+
+/// What the buffers depend on: every layer's widths, parameter and scratch
+/// lengths (an iterator, so the check in [`Workspace::reserve`] allocates
+/// nothing).
+fn layout(net: &Network) -> impl Iterator<Item = usize> + '_ {
+    net.layers().iter().flat_map(|l| {
+        [
+            l.input_len(),
+            l.output_len(),
+            l.param_len(),
+            l.scratch_len(CHUNK),
+        ]
+    })
 }

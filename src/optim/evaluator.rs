@@ -31,6 +31,12 @@ pub struct Counts {
     pub hessian_vectors: u64,
     /// Dense Hessians.
     pub hessians: u64,
+    /// Metropolis-Hastings proposals (MALA: one per step).
+    #[serde(default)]
+    pub proposals: u64,
+    /// Proposals accepted.
+    #[serde(default)]
+    pub accepted: u64,
 }
 
 impl Counts {
@@ -41,6 +47,14 @@ impl Counts {
         self.values += other.values;
         self.hessian_vectors += other.hessian_vectors;
         self.hessians += other.hessians;
+        self.proposals += other.proposals;
+        self.accepted += other.accepted;
+    }
+
+    /// The fraction of Metropolis-Hastings proposals accepted, or `None`
+    /// when the method made none.
+    pub fn acceptance_rate(&self) -> Option<f64> {
+        (self.proposals > 0).then(|| self.accepted as f64 / self.proposals as f64)
     }
 }
 
@@ -162,6 +176,14 @@ impl<'a> Evaluator<'a> {
         self.count(|c| c.sample_gradients += 1);
         finite_sum.sample_gradient(x, i, grad);
         Ok(())
+    }
+
+    /// Records one Metropolis-Hastings proposal and whether it was accepted.
+    pub fn record_proposal(&self, accepted: bool) {
+        self.count(|c| {
+            c.proposals += 1;
+            c.accepted += u64::from(accepted);
+        });
     }
 
     /// The full loss at `x` (for observers and line-search-free methods).

@@ -7,6 +7,9 @@
 //! (`gd`, `noisy-gd`, `sgld`, `gni`, `pgd`, `anti-pgd`, `rwp`, `sam`,
 //! `asam`, `momentum`, `nesterov`, `adam`, ...) are one-line chains in
 //! [`named`]; [`parse`] reads `name:key=value + name:key=value ...`.
+//! The posterior samplers (`ula`, `sgld`, [`mala`], [`psgld`], [`sghmc`])
+//! are methods like any other: a sampler that owns its step takes the
+//! place of the learning rate in the chain.
 //! [`run::run_chains`] is the one driver: minibatches, seeding per chain,
 //! divergence, moments after burn-in, evaluation counts, observers.
 //!
@@ -20,6 +23,7 @@ pub mod curvature_control;
 pub mod evaluator;
 pub mod gaussian_noise;
 pub mod input;
+pub mod mala;
 pub mod momentum;
 pub mod named;
 pub mod optimizer;
@@ -27,12 +31,14 @@ pub mod oracle;
 pub mod oscillation;
 pub mod pgd;
 pub mod probe;
+pub mod psgld;
 pub mod run;
 pub mod rwp;
 pub mod sam;
 pub mod scheduled;
 pub mod sgd;
 pub mod sgd_noise;
+pub mod sghmc;
 pub mod stable_noise;
 pub mod transform;
 pub mod variance_control;

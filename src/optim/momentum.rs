@@ -29,6 +29,16 @@ impl Momentum {
         }
         Ok(Self { beta, nesterov })
     }
+
+    /// The coefficient `beta`.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// `true` for the Nesterov (look-ahead) form.
+    pub fn nesterov(&self) -> bool {
+        self.nesterov
+    }
 }
 
 impl Transform for Momentum {

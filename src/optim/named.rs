@@ -6,8 +6,15 @@
 //! expands to the pieces its line shows; `lr=...` on any piece adds the
 //! learning-rate piece at the place the method's definition puts it (before
 //! displacement noise, after gradient noise), and the whole chain must have
-//! exactly one learning rate. At most one probe (a method that changes where
-//! the gradient is taken) is allowed. [`OPTIMIZER_HELP`] is the list the CLI
+//! exactly one learning rate (the samplers `mala`, `psgld`, `sghmc` own
+//! their step and count as it). At most one probe (a method that changes
+//! where the gradient is taken) is allowed.
+//!
+//! Samplers use the Langevin form at temperature `T`,
+//! `x <- x - lr grad U + sqrt(2 lr T) xi`, whose `T = 1` law is
+//! `exp(-U)`: Welling and Teh's step `epsilon`
+//! (`theta += (epsilon/2) grad log p + N(0, epsilon)`) is `lr = epsilon/2`
+//! (step dt vs learning rate 2 dt). [`OPTIMIZER_HELP`] is the list the CLI
 //! prints.
 
 use super::adam::Adam;
@@ -16,16 +23,19 @@ use super::clip::Clip;
 use super::curvature_control::{Curvature, CurvatureControl};
 use super::gaussian_noise::GaussianNoise;
 use super::input::{Augmentation, InputSite};
+use super::mala::Mala;
 use super::momentum::Momentum;
 use super::optimizer::{AnyProbe, AnyTransform, Optimizer};
 use super::oscillation::Oscillation;
 use super::pgd::PerturbOnSmallGradient;
 use super::probe::Plain;
+use super::psgld::Psgld;
 use super::rwp::RandomWeight;
 use super::sam::SharpnessAware;
 use super::scheduled::Scheduled;
 use super::sgd::Sgd;
 use super::sgd_noise::SgdNoise;
+use super::sghmc::Sghmc;
 use super::stable_noise::StableNoise;
 use super::variance_control::VarianceControl;
 use super::weight_decay::WeightDecay;
@@ -38,7 +48,12 @@ pub const OPTIMIZER_HELP: &str = "\
 gd:lr                          x <- x - lr g                                    [sgd]
 sgd:lr                         the same, on minibatches when --batch is given    [sgd]
 noisy-gd:lr,temperature        x <- x - lr g + sqrt(2 lr T) xi                  [sgd, noise]
-sgld:lr,temperature=1          noisy-gd on minibatch gradients (Welling and Teh 2011)
+sgld:lr,temperature=1          noisy-gd on minibatch gradients (Welling and Teh 2011: their step epsilon is lr = epsilon/2, step dt vs learning rate 2 dt) [sgd, noise]
+ula:lr,temperature=1           unadjusted Langevin x <- x - lr g + sqrt(2 lr T) xi, full batch; with --batch it is sgld [sgd, noise]
+mala:lr,temperature=1          ula proposal + Metropolis-Hastings accept/reject (Roberts and Tweedie 1996); full batch, alone [mala]
+psgld:lr,alpha=0.99,lambda=1e-5,temperature=1  sgld preconditioned by G = 1/(lambda + sqrt(V)), V the RMSprop mean of g^2; Gamma term dropped (Li et al. 2016) [psgld]
+sghmc:lr,friction,beta_hat=0,temperature=1  v <- v - lr g - friction v + N(0, 2 (friction - beta_hat) lr T), x <- x + v (Chen et al. 2014, eq. 15) [sghmc]
+sghmc-naive:lr,friction,beta_hat=0,temperature=1  the same without the friction term: NOT a sampler (Chen et al. 2014, sec. 3.1) [sghmc]
 gni:lr,eta,gamma=0.55          gradient noise sigma_t^2 = eta/(1+t)^gamma (Neelakantan et al. 2015) [anneal, noise, sgd]
 sgd-noise:lr,batch             gradient noise N(0, |H|/B): SGD-like anisotropic [sgd-noise, sgd]
 levy:lr,sigma,alpha            alpha-stable gradient noise of scale sigma        [stable-noise, sgd]
@@ -63,11 +78,16 @@ dropout:p                      inverted dropout on every sample input (inputs si
 SCHEDULE                       any schedule spec (poly, anneal, exp, cosine, cyclic, constant) scales the noise pieces after it";
 
 /// The method names (schedules excluded), in the order of [`OPTIMIZER_HELP`].
-pub const OPTIMIZER_NAMES: [&str; 25] = [
+pub const OPTIMIZER_NAMES: [&str; 30] = [
     "gd",
     "sgd",
     "noisy-gd",
     "sgld",
+    "ula",
+    "mala",
+    "psgld",
+    "sghmc",
+    "sghmc-naive",
     "gni",
     "sgd-noise",
     "levy",
@@ -111,7 +131,7 @@ impl Builder {
     }
 
     fn push(&mut self, piece: AnyTransform) {
-        if matches!(piece, AnyTransform::Sgd(_)) {
+        if piece.sets_step() {
             self.learning_rates += 1;
         }
         self.chain.push(piece);
@@ -170,9 +190,9 @@ fn add_piece(b: &mut Builder, text: &str) -> Result<()> {
             b.learning_rate(Some(lr.ok_or_else(|| missing(text, "lr"))?))?;
             &["lr"]
         }
-        "noisy-gd" | "sgld" => {
+        "noisy-gd" | "sgld" | "ula" => {
             let lr = lr.ok_or_else(|| missing(text, "lr"))?;
-            let default_t = if name == "sgld" { Some(1.0) } else { None };
+            let default_t = if name == "noisy-gd" { None } else { Some(1.0) };
             let t = match default_t {
                 Some(d) => spec.take_or("temperature", d)?,
                 None => spec.take_required("temperature")?,
@@ -183,6 +203,34 @@ fn add_piece(b: &mut Builder, text: &str) -> Result<()> {
                 (2.0 * lr * t).sqrt(),
             )?));
             &["lr", "temperature"]
+        }
+        "mala" => {
+            let lr = lr.ok_or_else(|| missing(text, "lr"))?;
+            let t = spec.take_or("temperature", 1.0)?;
+            b.push(AnyTransform::Mala(Mala::new(lr, t)?));
+            &["lr", "temperature"]
+        }
+        "psgld" => {
+            let lr = lr.ok_or_else(|| missing(text, "lr"))?;
+            let alpha = spec.take_or("alpha", 0.99)?;
+            let lambda = spec.take_or("lambda", 1e-5)?;
+            let t = spec.take_or("temperature", 1.0)?;
+            b.push(AnyTransform::Psgld(Psgld::new(lr, alpha, lambda, t)?));
+            &["lr", "alpha", "lambda", "temperature"]
+        }
+        "sghmc" | "sghmc-naive" => {
+            let lr = lr.ok_or_else(|| missing(text, "lr"))?;
+            let friction = spec.take_required("friction")?;
+            let beta_hat = spec.take_or("beta_hat", 0.0)?;
+            let t = spec.take_or("temperature", 1.0)?;
+            b.push(AnyTransform::Sghmc(Sghmc::new(
+                lr,
+                friction,
+                beta_hat,
+                t,
+                name == "sghmc",
+            )?));
+            &["lr", "friction", "beta_hat", "temperature"]
         }
         "gni" => {
             let eta = spec.take_required("eta")?;

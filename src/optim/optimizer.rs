@@ -22,16 +22,19 @@ use super::curvature_control::{CurvatureControl, CurvatureState};
 use super::evaluator::Evaluator;
 use super::gaussian_noise::GaussianNoise;
 use super::input::InputSite;
+use super::mala::{Mala, MalaState};
 use super::momentum::Momentum;
 use super::oracle::Capabilities;
 use super::oscillation::{Oscillation, OscillationState};
 use super::pgd::{PerturbOnSmallGradient, PgdState};
 use super::probe::{Plain, Probe};
+use super::psgld::Psgld;
 use super::rwp::RandomWeight;
 use super::sam::SharpnessAware;
 use super::scheduled::Scheduled;
 use super::sgd::Sgd;
 use super::sgd_noise::SgdNoise;
+use super::sghmc::Sghmc;
 use super::stable_noise::StableNoise;
 use super::transform::{Site, Step, Transform};
 use super::variance_control::{VarianceControl, VarianceState};
@@ -108,6 +111,9 @@ pieces!(
     (Scheduled, Scheduled, ()),
     (VarianceControl, VarianceControl, VarianceState),
     (CurvatureControl, CurvatureControl, CurvatureState),
+    (Mala, Mala, MalaState),
+    (Psgld, Psgld, Vec<f64>),
+    (Sghmc, Sghmc, Vec<f64>),
 );
 
 pieces!(
@@ -128,6 +134,16 @@ impl AnyTransform {
 
     fn reads_intensity(&self) -> bool {
         dispatch_transform!(self, p => p.reads_intensity())
+    }
+
+    /// `true` for the pieces that turn a direction into a displacement:
+    /// the learning rate [`Sgd`] and the samplers that own their step
+    /// ([`Mala`], [`Psgld`], [`Sghmc`]). A chain has exactly one.
+    pub fn sets_step(&self) -> bool {
+        matches!(
+            self,
+            Self::Sgd(_) | Self::Mala(_) | Self::Psgld(_) | Self::Sghmc(_)
+        )
     }
 
     /// `true` for schedules and controllers, which only set the intensity.
@@ -173,13 +189,28 @@ pub struct StepBuffers {
 impl Optimizer {
     /// Assembles an optimizer.
     ///
-    /// Errors: an empty chain (the step would be `x <- x + g`, ascent), or a
-    /// schedule or controller with no noise piece after it (it would have
-    /// no effect, which is never what was meant).
+    /// Errors: a chain without exactly one step-size piece (none: the step
+    /// would be `x <- x + g`, ascent; two: two learning rates), a schedule
+    /// or controller with no noise piece after it (it would have no effect,
+    /// which is never what was meant), or MALA with anything else (its
+    /// Metropolis-Hastings ratio holds only for its own proposal on the
+    /// plain objective).
     pub fn new(inputs: InputSite, probe: AnyProbe, chain: Vec<AnyTransform>) -> Result<Self> {
-        if !chain.iter().any(|p| matches!(p, AnyTransform::Sgd(_))) {
+        let steps = chain.iter().filter(|p| p.sets_step()).count();
+        if steps != 1 {
+            return Err(Error::Unsupported(format!(
+                "an optimizer chain needs exactly one learning-rate piece (sgd:lr=... or a sampler: \
+                 ula, mala, psgld, sghmc), got {steps}"
+            )));
+        }
+        let has_mala = chain.iter().any(|p| matches!(p, AnyTransform::Mala(_)));
+        if has_mala
+            && (chain.len() > 1 || !matches!(probe, AnyProbe::Plain(_)) || !inputs.is_identity())
+        {
             return Err(Error::Unsupported(
-                "an optimizer chain needs a learning-rate piece (sgd:lr=...)".into(),
+                "mala is a whole sampler: its Metropolis-Hastings ratio holds only for its own \
+                 proposal on the plain objective, so it takes no other piece, probe or inputs site"
+                    .into(),
             ));
         }
         for (k, piece) in chain.iter().enumerate() {
@@ -194,6 +225,14 @@ impl Optimizer {
             probe,
             chain,
         })
+    }
+
+    /// `true` when a run must use the full objective (no minibatches):
+    /// MALA's ratio needs exact values of `U`.
+    pub fn needs_full_objective(&self) -> bool {
+        self.chain
+            .iter()
+            .any(|p| matches!(p, AnyTransform::Mala(_)))
     }
 
     /// The capabilities the objective must have.

@@ -137,7 +137,8 @@ where
 ///
 /// Errors (before any step): a start of the wrong dimension or not
 /// finite, a capability the optimizer needs that the objective lacks, a
-/// bad config.
+/// bad config, a minibatch for an optimizer that needs the full objective
+/// (MALA).
 pub fn start_chains<O, F>(
     oracle: &dyn Oracle,
     optimizer: &Optimizer,
@@ -150,6 +151,9 @@ where
     F: Fn(usize) -> O,
 {
     config.validate(oracle)?;
+    if config.batch.is_some() && optimizer.needs_full_objective() {
+        return Err(super::mala::minibatch_error());
+    }
     require(oracle, optimizer.needs(), "the optimizer's pieces")?;
     starts
         .iter()

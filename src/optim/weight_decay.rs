@@ -22,6 +22,11 @@ impl WeightDecay {
             lambda: ensure_positive("lambda", lambda)?,
         })
     }
+
+    /// The coefficient `lambda`.
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
 }
 
 impl Transform for WeightDecay {

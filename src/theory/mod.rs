@@ -15,6 +15,12 @@
 //! | [`saddle_escape`] | iterations of perturbed GD to leave a strict saddle; law of the start | `proofs/saddle_escape.md` |
 //! | [`anti_pgd`] | Anti-PGD vs PGD on the widening valley: exact one-step drifts | `proofs/anti_pgd.md` |
 //! | [`sgd_sde`] | SGD is a weak order-1 approximation of its SDE limit: exact moments on 1-D least squares | `proofs/sgd_weak_order.md` |
+//! | [`ula`] | ULA on a Gaussian target: exact stationary law, stability limit, W2 and KL to the target | `proofs/ula_gaussian.md` |
+//! | [`bayes_linear_sgd`] | exact stationary covariance of SGD / SGLD on Bayesian linear regression with minibatch noise | `proofs/sgd_posterior_mandt.md` |
+//! | [`mandt`] | Mandt et al.: OU covariance of constant SGD and the KL-optimal learning rate | `proofs/sgd_posterior_mandt.md` |
+//! | [`ula_bound`] | non-asymptotic W2 bound for ULA on strongly log-concave smooth targets | `proofs/ula_w2_bound.md` |
+//! | [`sgld_bias`] | SGLD's O(h) bias and the step-size / iteration trade-off | `proofs/sgld_step_tradeoff.md` |
+//! | [`sghmc`] | SGHMC's stationary law with and without the friction correction | `proofs/sghmc_friction.md` |
 //!
 //! Conventions are those of [`crate::noise`]: overdamped Langevin at
 //! temperature `eps` is `dX = -grad V dt + sqrt(2 eps) dW`; state-dependent
@@ -29,11 +35,13 @@
 
 pub mod alpha_stable;
 pub mod anti_pgd;
+pub mod bayes_linear_sgd;
 pub(crate) mod checks;
 pub mod gibbs;
 pub mod input_noise;
 pub mod kramers;
 pub mod lyapunov;
+pub mod mandt;
 pub mod mfpt;
 pub mod noisy_gd;
 pub mod overdamped;
@@ -42,6 +50,10 @@ pub mod saddle_escape;
 pub mod sgd_bound;
 pub mod sgd_noise;
 pub mod sgd_sde;
+pub mod sghmc;
+pub mod sgld_bias;
+pub mod ula;
+pub mod ula_bound;
 pub mod weight_perturbation;
 
 pub use anti_pgd::WideningValley;

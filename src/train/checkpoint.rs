@@ -1,0 +1,93 @@
+//! Saving a run mid-way and resuming it exactly.
+//!
+//! A checkpoint is one JSON file written atomically ([`crate::io`]): the
+//! configuration it belongs to and the run's whole state (parameters,
+//! optimizer state and random streams, position in the epoch, metrics so
+//! far). `f32` values are stored as their bit patterns and `f64` values in
+//! round-trip decimal, so a resumed run continues from exactly the saved
+//! numbers, and the epoch order is recomputed from its own seed stream (see
+//! [`super::epoch`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::config::TrainConfig;
+use super::state::State;
+use crate::error::{io_error, Error, Result};
+use crate::io::write_atomic;
+
+/// Where and how often a run saves itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpointing {
+    /// The file: resumed from if it exists, removed when the run completes.
+    pub path: PathBuf,
+    /// Save after every this many steps; `None` saves at the end of every
+    /// epoch (after its test evaluation).
+    pub every: Option<u64>,
+}
+
+/// What the file holds.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    config: TrainConfig,
+    state: State,
+}
+
+/// The state saved in `path` for `cfg`, or `None` if there is no file.
+///
+/// Errors: an unreadable file, a file that is not a training checkpoint,
+/// and a checkpoint of another configuration.
+pub(crate) fn load(path: &Path, cfg: &TrainConfig) -> Result<Option<State>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error("read", path, e)),
+    };
+    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Unsupported(format!(
+            "{} is not a perturbo train checkpoint: {e}",
+            path.display()
+        ))
+    })?;
+    if saved.config != *cfg {
+        return Err(Error::Unsupported(format!(
+            "the checkpoint {} was written for a different configuration; remove it or run that configuration",
+            path.display()
+        )));
+    }
+    Ok(Some(saved.state))
+}
+
+/// Writes `state` of the run `cfg` to `path` atomically.
+pub(crate) fn save(path: &Path, cfg: &TrainConfig, state: &State) -> Result<()> {
+    #[derive(Serialize)]
+    struct SavedRef<'a> {
+        config: &'a TrainConfig,
+        state: &'a State,
+    }
+    let bytes = serde_json::to_vec(&SavedRef { config: cfg, state })
+        .map_err(|e| Error::Unsupported(format!("cannot encode the checkpoint: {e}")))?;
+    write_atomic(path, &bytes).map_err(|e| io_error("write", path, e))
+}
+
+/// `Vec<f32>` as the bit patterns of its values, for exact round trips.
+pub(crate) mod bits {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Serializes the bit patterns.
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<u32>>()
+            .serialize(s)
+    }
+
+    /// Reads the bit patterns back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        Ok(Vec::<u32>::deserialize(d)?
+            .into_iter()
+            .map(f32::from_bits)
+            .collect())
+    }
+}

@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use perturbo::experiments::{bench_w1, converge, escape, figures, flatness, order, overhead, run};
+use perturbo::experiments::{
+    bench_w1, bench_w2, bench_w3, bench_w4, bench_w5, converge, escape, figures, flatness,
+    logistic_reference, order, overhead, posterior, run,
+};
 use perturbo::landscape::LANDSCAPE_HELP;
 use perturbo::train;
 
@@ -58,16 +61,23 @@ enum Command {
     Flatness(ExperimentArgs),
     /// Distance to the optimum against iterations for each method, against the SGD bound.
     Converge(ExperimentArgs),
+    /// Each sampler's W2/KL to the exact posterior of Bayesian linear regression against step, batch and temperature; slopes against theory.
+    Posterior(ExperimentArgs),
     /// Measured strong and weak orders of every scheme on SDEs with exact solutions.
     Order,
+    /// A long (preconditioned) MALA reference for Bayesian logistic regression: R-hat, ESS, the Laplace gap, SGLD's error to it.
+    Reference(ReferenceArgs),
     /// Regenerate every figure into figures/ (or --out DIR).
     Figures,
     /// Train a network on a real data set with any optimizer; per-epoch test metrics.
     Train(Box<TrainArgs>),
     /// A reference workload of BENCHMARKS.md, printed as one JSON line with the peer scripts' metric.
     Bench {
-        /// The workload: w1 (the SDE ensemble) or overhead (cost of each
-        /// perturbation per step, as paired time ratios against plain SGD).
+        /// The workload: w1 (the SDE ensemble), w2a/w2b (MLP/LeNet-5
+        /// training on MNIST), w3 (SGLD on Bayesian logistic regression), w4
+        /// (Hessian-vector products), w5 (per-sample gradients) or overhead
+        /// (cost of each perturbation per step, as paired time ratios
+        /// against plain SGD).
         workload: String,
     },
 }
@@ -125,6 +135,16 @@ struct ExperimentArgs {
     /// A JSON file with the experiment's config; omitted fields take the defaults.
     #[arg(long)]
     config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ReferenceArgs {
+    /// The MNIST 3-vs-8 posterior (reads data/mnist) instead of the
+    /// synthetic one of W3.
+    #[arg(long)]
+    mnist: bool,
+    #[command(flatten)]
+    experiment: ExperimentArgs,
 }
 
 impl ExperimentArgs {
@@ -233,6 +253,11 @@ struct TrainArgs {
     /// Replace each training label by another class with this probability.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     label_noise: f64,
+    /// Multiply the learning rate at step t by a schedule (e.g.
+    /// `cosine:period=2345`; `perturbo run --list` prints the schedules);
+    /// sgd, momentum and nesterov only.
+    #[arg(long)]
+    lr_schedule: Option<String>,
     /// Write per-epoch metrics as CSV (rewritten after every epoch).
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -260,6 +285,7 @@ impl TrainArgs {
             seed: shared.seed.unwrap_or(1),
             subset: self.subset,
             label_noise: self.label_noise,
+            lr_schedule: self.lr_schedule.clone(),
         })
     }
 }
@@ -392,6 +418,27 @@ fn dispatch(cli: Cli) -> Result<()> {
             let report = flatness::run(&cfg, &|msg| eprintln!("{msg}"))?;
             emit(shared, &report, || flatness::format_table(&report))
         }
+        Command::Posterior(args) => {
+            let full = posterior::PosteriorConfig::default();
+            let cfg: posterior::PosteriorConfig =
+                args.load(posterior::PosteriorConfig::quick(), full, shared)?;
+            let report = posterior::run(&cfg, &|msg| eprintln!("{msg}"))?;
+            emit(shared, &report, || posterior::format_table(&report))
+        }
+        Command::Reference(args) => {
+            let full = if args.mnist {
+                logistic_reference::ReferenceConfig::mnist()
+            } else {
+                logistic_reference::ReferenceConfig::default()
+            };
+            let quick = logistic_reference::ReferenceConfig::quick();
+            let cfg: logistic_reference::ReferenceConfig =
+                args.experiment.load(quick, full, shared)?;
+            let report = logistic_reference::run(&cfg)?;
+            emit(shared, &report, || {
+                logistic_reference::format_table(&report)
+            })
+        }
         Command::Converge(args) => {
             let full = converge::ConvergeConfig::default();
             let cfg: converge::ConvergeConfig =
@@ -462,10 +509,42 @@ fn dispatch(cli: Cli) -> Result<()> {
             let report = overhead::run(&cfg, &|msg| eprintln!("{msg}"))?;
             emit(shared, &report, || overhead::format_table(&report))
         }
+        Command::Bench { workload } if matches!(workload.as_str(), "w2a" | "w2b" | "w4" | "w5") => {
+            let seed = shared.seed.unwrap_or(0);
+            let json = match workload.as_str() {
+                "w2a" | "w2b" => {
+                    let base = if workload == "w2a" {
+                        bench_w2::W2Config::w2a()
+                    } else {
+                        bench_w2::W2Config::w2b()
+                    };
+                    serde_json::to_string(&bench_w2::run(&bench_w2::W2Config { seed, ..base })?)?
+                }
+                "w4" => serde_json::to_string(&bench_w4::run(&bench_w4::W4Config {
+                    seed,
+                    ..Default::default()
+                })?)?,
+                _ => serde_json::to_string(&bench_w5::run(&bench_w5::W5Config {
+                    seed,
+                    ..Default::default()
+                })?)?,
+            };
+            println!("{json}");
+            Ok(())
+        }
+        Command::Bench { workload } if workload == "w3" => {
+            let mut cfg = bench_w3::W3Config::default();
+            if let Some(seed) = shared.seed {
+                cfg.seed = seed;
+            }
+            let report = bench_w3::run(&cfg)?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
         Command::Bench { workload } => {
             anyhow::ensure!(
                 workload == "w1",
-                "unknown workload `{workload}`; built so far: w1, overhead (w2a, w2b, w4, w5 come with the network engine, w3 with the samplers)"
+                "unknown workload `{workload}`; known: w1, w2a, w2b, w3, w4, w5, overhead"
             );
             let mut cfg = bench_w1::W1Config::default();
             if let Some(seed) = shared.seed {

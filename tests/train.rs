@@ -197,7 +197,7 @@ fn fused_and_generic_updates_agree_to_f32_rounding() {
             } else {
                 &mut []
             };
-            fused.apply(&mut x, &g, mbuf);
+            fused.apply(&mut x, &g, mbuf, 1.0);
             let big_x = x.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
             let big_m = m.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
             a = a.max(big_x).max(2.0 * big_m);
@@ -452,4 +452,37 @@ fn bad_input_fails_in_one_line_and_writes_nothing() {
             assert!(!f.exists(), "{extra:?} wrote {}", f.display());
         }
     }
+}
+
+/// A learning-rate schedule multiplies the fused step: lr 0.1 under the
+/// constant schedule 0.5 trains exactly as lr 0.05 without one (halving is
+/// exact in binary floating point, so `f32(0.1) * 0.5 == f32(0.05)` and
+/// every step is the same bit for bit), a decaying schedule changes the
+/// result, and a schedule on a generic-path optimizer is refused in one line.
+#[test]
+fn a_learning_rate_schedule_scales_the_fused_step() {
+    let run = |optimizer: &str, schedule: Option<&str>| {
+        let mut args = SMALL.to_vec();
+        args.extend(["--epochs", "2", "--optimizer", optimizer]);
+        if let Some(s) = schedule {
+            args.extend(["--lr-schedule", s]);
+        }
+        without_timing(succeeded(&perturbo(&args)))["history"].clone()
+    };
+    let halved = run("momentum:lr=0.1", Some("constant:value=0.5"));
+    assert_eq!(halved, run("momentum:lr=0.05", None));
+    assert_ne!(halved, run("momentum:lr=0.1", Some("cosine:period=80")));
+
+    let mut args = SMALL.to_vec();
+    args.extend([
+        "--optimizer",
+        "adam:lr=0.002",
+        "--lr-schedule",
+        "cosine:period=80",
+    ]);
+    let out = perturbo(&args);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fused optimizers"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{arrhenius, converge, flatness, noise_types, optim_claims, order, weak_order};
+use super::{
+    arrhenius, converge, flatness, noise_types, optim_claims, order, posterior, weak_order,
+};
 use crate::error::{io_error, Error, Result};
 use crate::plot::{self, Figure};
 
@@ -108,6 +110,11 @@ pub fn regenerate(dir: &Path, seed: u64, quick: bool, log: &dyn Fn(&str)) -> Res
     log("optim_claims: five optimizer claims against their closed forms");
     let cfg = optim_claims::OptimClaimsConfig { seed, quick };
     for (name, figure, json) in optim_claims::run_all(&cfg, log)? {
+        written.extend(write(dir, name, &figure, &json)?);
+    }
+
+    log("posterior: samplers against the exact posterior, and the posterior claims");
+    for (name, figure, json) in posterior::figures(seed, quick, log)? {
         written.extend(write(dir, name, &figure, &json)?);
     }
 

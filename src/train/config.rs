@@ -33,6 +33,11 @@ pub struct TrainConfig {
     pub subset: Option<usize>,
     /// Probability that a training label is replaced by another class.
     pub label_noise: f64,
+    /// A schedule spec ([`crate::schedule::SCHEDULE_HELP`]) whose value at
+    /// step `t` (counted over the whole run from 0) multiplies the learning
+    /// rate, e.g. `cosine:period=2345` to decay to 0 over 5 MNIST epochs at
+    /// batch 128. Fused optimizers only (see [`crate::train`]).
+    pub lr_schedule: Option<String>,
 }
 
 impl Default for TrainConfig {
@@ -47,6 +52,7 @@ impl Default for TrainConfig {
             seed: 1,
             subset: None,
             label_noise: 0.0,
+            lr_schedule: None,
         }
     }
 }
@@ -64,6 +70,9 @@ impl TrainConfig {
         }
         ensure_at_least("batch", self.batch, 1, "at least 1")?;
         ensure_at_least("epochs", self.epochs, 1, "at least 1")?;
+        if let Some(spec) = &self.lr_schedule {
+            crate::schedule::parse(spec)?;
+        }
         Ok(())
     }
 }

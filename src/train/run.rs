@@ -19,6 +19,7 @@ use crate::nn::{Data, Network, Targets, Workspace};
 use crate::optim::evaluator::{Evaluator, Scratch};
 use crate::optim::{self, require, Optimizer, StepBuffers};
 use crate::rng::Seed;
+use crate::schedule::{self, Schedule};
 
 /// Files a run writes besides its report.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,6 +51,7 @@ struct Setup<'a> {
     objective: NetObjective,
     optimizer: Optimizer,
     fused: Option<FusedUpdate>,
+    lr_schedule: Option<Schedule>,
     test: Data<'a, f32>,
     test_samples: Vec<usize>,
 }
@@ -94,6 +96,18 @@ pub fn train(
     if fused.is_none() {
         require(&objective, optimizer.needs(), "the optimizer's pieces")?;
     }
+    let lr_schedule = cfg
+        .lr_schedule
+        .as_deref()
+        .map(schedule::parse)
+        .transpose()?;
+    if lr_schedule.is_some() && fused.is_none() {
+        return Err(Error::Unsupported(format!(
+            "a learning-rate schedule applies to the fused optimizers (sgd, momentum, nesterov, \
+             weight-decay); `{}` runs through the generic path, whose pieces keep their own steps",
+            cfg.optimizer
+        )));
+    }
     let targets = Targets::Classes {
         labels: &test.labels,
         classes: data.classes,
@@ -104,6 +118,7 @@ pub fn train(
         objective,
         optimizer,
         fused,
+        lr_schedule,
         test: test_data,
         test_samples: (0..test.n()).collect(),
     };
@@ -194,7 +209,11 @@ impl Setup<'_> {
                             .fused
                             .as_ref()
                             .expect("fused weights come with a fused update");
-                        update.apply(x, &grad, momentum);
+                        let lr_scale = self
+                            .lr_schedule
+                            .as_ref()
+                            .map_or(1.0, |sch| sch.value(s.steps) as f32);
+                        update.apply(x, &grad, momentum, lr_scale);
                         loss
                     }
                     Weights::Generic { .. } => {

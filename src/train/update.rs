@@ -73,32 +73,37 @@ impl FusedUpdate {
     }
 
     /// One step: `x <- x + u(g)`, with the momentum buffer `m` (empty
-    /// when [`FusedUpdate::has_momentum`] is false).
+    /// when [`FusedUpdate::has_momentum`] is false) and the learning rate
+    /// multiplied by `lr_scale` (a learning-rate schedule's value at this
+    /// step; 1 without one).
     ///
     /// # Panics
     /// If `g` (or a needed `m`) is not as long as `x`.
-    pub fn apply(&self, x: &mut [f32], g: &[f32], m: &mut [f32]) {
+    pub fn apply(&self, x: &mut [f32], g: &[f32], m: &mut [f32], lr_scale: f32) {
         assert_eq!(x.len(), g.len(), "gradient and parameters differ in length");
         if self.has_momentum() {
             assert_eq!(x.len(), m.len(), "momentum and parameters differ in length");
             x.par_chunks_mut(BLOCK)
                 .zip(g.par_chunks(BLOCK))
                 .zip(m.par_chunks_mut(BLOCK))
-                .for_each(|((x, g), m)| self.block(x, g, m));
+                .for_each(|((x, g), m)| self.block(x, g, m, lr_scale));
         } else {
             x.par_chunks_mut(BLOCK)
                 .zip(g.par_chunks(BLOCK))
-                .for_each(|(x, g)| self.block(x, g, &mut []));
+                .for_each(|(x, g)| self.block(x, g, &mut [], lr_scale));
         }
     }
 
-    fn block(&self, x: &mut [f32], g: &[f32], m: &mut [f32]) {
+    fn block(&self, x: &mut [f32], g: &[f32], m: &mut [f32], lr_scale: f32) {
         let mut u = [0.0f32; BLOCK];
         let u = &mut u[..x.len()];
         u.copy_from_slice(g);
         for piece in &self.pieces {
             match *piece {
-                Piece::Scale(s) => u.iter_mut().for_each(|u| *u *= s),
+                Piece::Scale(s) => {
+                    let s = s * lr_scale;
+                    u.iter_mut().for_each(|u| *u *= s)
+                }
                 Piece::Decay(l) => u.iter_mut().zip(x.iter()).for_each(|(u, &x)| *u += l * x),
                 Piece::Momentum { beta, nesterov } => {
                     for (u, m) in u.iter_mut().zip(m.iter_mut()) {

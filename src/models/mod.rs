@@ -188,6 +188,66 @@ macro_rules! linear_model {
     };
 }
 
+/// Implements [`crate::optim::Oracle`] for a registry enum `$ty` by
+/// forwarding every method to the variant, through the registry's own
+/// `$dispatch!(self, m => call)` macro (one `match` over its variants).
+macro_rules! oracle_by_dispatch {
+    ($ty:ty, $dispatch:ident) => {
+        impl $crate::optim::Oracle for $ty {
+            fn describe(&self) -> String {
+                $dispatch!(self, m => m.describe())
+            }
+
+            fn dim(&self) -> usize {
+                $dispatch!(self, m => $crate::optim::Oracle::dim(m))
+            }
+
+            fn value(&self, x: &[f64]) -> f64 {
+                $dispatch!(self, m => $crate::optim::Oracle::value(m, x))
+            }
+
+            fn gradient(&self, x: &[f64], grad: &mut [f64]) {
+                $dispatch!(self, m => $crate::optim::Oracle::gradient(m, x, grad))
+            }
+
+            fn capabilities(&self) -> $crate::optim::Capabilities {
+                $dispatch!(self, m => m.capabilities())
+            }
+
+            fn hessian(
+                &self,
+                x: &[f64],
+                hess: &mut nalgebra::DMatrix<f64>,
+            ) -> $crate::error::Result<()> {
+                $dispatch!(self, m => $crate::optim::Oracle::hessian(m, x, hess))
+            }
+
+            fn hessian_vector(
+                &self,
+                x: &[f64],
+                v: &[f64],
+                out: &mut [f64],
+            ) -> $crate::error::Result<()> {
+                $dispatch!(self, m => $crate::optim::Oracle::hessian_vector(m, x, v, out))
+            }
+
+            fn finite_sum(&self) -> Option<&dyn $crate::landscape::FiniteSum> {
+                $dispatch!(self, m => m.finite_sum())
+            }
+
+            fn supervised(&self) -> Option<&dyn $crate::landscape::Supervised> {
+                $dispatch!(self, m => m.supervised())
+            }
+        }
+    };
+}
+
+/// A count from a spec as a `usize`, saturating where `usize` is narrower
+/// than `u64` (the data-size check then rejects it).
+fn spec_count(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
+}
+
 #[macro_use]
 mod bayes_glm;
 pub mod bayes_linear;

@@ -11,15 +11,11 @@
 
 use std::path::Path;
 
-use nalgebra::DMatrix;
-
-use super::{BayesLinear, BayesLogistic, GaussianTarget};
+use super::{spec_count, BayesLinear, BayesLogistic, GaussianTarget};
 use crate::data::mnist::DEFAULT_DIR;
 use crate::data::{LinearTeacher, Mnist, SampleLaw};
 use crate::error::{ensure_positive, Error, Result};
-use crate::landscape::{FiniteSum, Supervised};
 use crate::measure::posterior::Gaussian;
-use crate::optim::{Capabilities, Oracle};
 use crate::rng::Seed;
 use crate::spec::Spec;
 
@@ -79,49 +75,7 @@ impl AnyPosterior {
     }
 }
 
-impl Oracle for AnyPosterior {
-    fn describe(&self) -> String {
-        dispatch!(self, m => m.describe())
-    }
-
-    fn dim(&self) -> usize {
-        dispatch!(self, m => Oracle::dim(m))
-    }
-
-    fn value(&self, x: &[f64]) -> f64 {
-        dispatch!(self, m => Oracle::value(m, x))
-    }
-
-    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
-        dispatch!(self, m => Oracle::gradient(m, x, grad))
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        dispatch!(self, m => m.capabilities())
-    }
-
-    fn hessian(&self, x: &[f64], hess: &mut DMatrix<f64>) -> Result<()> {
-        dispatch!(self, m => Oracle::hessian(m, x, hess))
-    }
-
-    fn hessian_vector(&self, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        dispatch!(self, m => Oracle::hessian_vector(m, x, v, out))
-    }
-
-    fn finite_sum(&self) -> Option<&dyn FiniteSum> {
-        dispatch!(self, m => m.finite_sum())
-    }
-
-    fn supervised(&self) -> Option<&dyn Supervised> {
-        dispatch!(self, m => m.supervised())
-    }
-}
-
-/// A count from a spec as a `usize`, saturating where `usize` is narrower
-/// than `u64` (the data-size check then rejects it).
-fn count(value: u64) -> usize {
-    usize::try_from(value).unwrap_or(usize::MAX)
-}
+oracle_by_dispatch!(AnyPosterior, dispatch);
 
 /// The two digits of a `digits=a,b` list: distinct whole numbers `0..=9`.
 fn digits(spec: &mut Spec) -> Result<(u8, u8)> {
@@ -163,7 +117,7 @@ pub fn parse_posterior(text: &str, seed: Seed) -> Result<AnyPosterior> {
     // Each arm reads its keys and rejects leftovers before building.
     Ok(match name.as_str() {
         "gaussian" => {
-            let d = count(spec.take_count("d", 2)?);
+            let d = spec_count(spec.take_count("d", 2)?);
             let rho = spec.take_or("rho", 0.5)?;
             let sd = spec.take_or("sd", 1.0)?;
             let mean = spec.take_or("mean", 0.0)?;
@@ -171,8 +125,8 @@ pub fn parse_posterior(text: &str, seed: Seed) -> Result<AnyPosterior> {
             AnyPosterior::Gaussian(GaussianTarget::equicorrelated(d, rho, sd, mean)?)
         }
         "bayes-linear" => {
-            let n = count(spec.take_count("n", 256)?);
-            let p = count(spec.take_count("p", 4)?);
+            let n = spec_count(spec.take_count("n", 256)?);
+            let p = spec_count(spec.take_count("p", 4)?);
             let noise = spec.take_or("noise", 0.5)?;
             let alpha = spec.take_or("alpha", 1.0)?;
             spec.finish(&["n", "p", "noise", "alpha"])?;
@@ -181,15 +135,15 @@ pub fn parse_posterior(text: &str, seed: Seed) -> Result<AnyPosterior> {
             AnyPosterior::Linear(BayesLinear::new(data, alpha, 1.0 / (noise * noise))?)
         }
         "bayes-logistic" => {
-            let n = count(spec.take_count("n", 10_000)?);
-            let p = count(spec.take_count("p", 20)?);
+            let n = spec_count(spec.take_count("n", 10_000)?);
+            let p = spec_count(spec.take_count("p", 20)?);
             let alpha = spec.take_or("alpha", 1.0)?;
             spec.finish(&["n", "p", "alpha"])?;
             AnyPosterior::Logistic(BayesLogistic::synthetic(n, p, alpha, seed)?)
         }
         "bayes-mnist" => {
             let (negative, positive) = digits(&mut spec)?;
-            let pool = count(spec.take_count("pool", 4)?);
+            let pool = spec_count(spec.take_count("pool", 4)?);
             let alpha = spec.take_or("alpha", 1.0)?;
             spec.finish(&["digits", "pool", "alpha"])?;
             let mnist = Mnist::load(Path::new(DEFAULT_DIR))?;

@@ -9,11 +9,9 @@
 
 use nalgebra::DMatrix;
 
-use super::{LeastSquares, Logistic};
+use super::{spec_count, LeastSquares, Logistic};
 use crate::data::{Dataset, GaussianMixture, LinearTeacher, LogisticTeacher, SampleLaw};
 use crate::error::{Error, Result};
-use crate::landscape::{FiniteSum, Supervised};
-use crate::optim::{Capabilities, Oracle};
 use crate::rng::Seed;
 use crate::spec::Spec;
 
@@ -63,49 +61,7 @@ impl AnyModel {
     }
 }
 
-impl Oracle for AnyModel {
-    fn describe(&self) -> String {
-        dispatch!(self, m => m.describe())
-    }
-
-    fn dim(&self) -> usize {
-        dispatch!(self, m => Oracle::dim(m))
-    }
-
-    fn value(&self, x: &[f64]) -> f64 {
-        dispatch!(self, m => Oracle::value(m, x))
-    }
-
-    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
-        dispatch!(self, m => Oracle::gradient(m, x, grad))
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        dispatch!(self, m => m.capabilities())
-    }
-
-    fn hessian(&self, x: &[f64], hess: &mut DMatrix<f64>) -> Result<()> {
-        dispatch!(self, m => Oracle::hessian(m, x, hess))
-    }
-
-    fn hessian_vector(&self, x: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        dispatch!(self, m => Oracle::hessian_vector(m, x, v, out))
-    }
-
-    fn finite_sum(&self) -> Option<&dyn FiniteSum> {
-        dispatch!(self, m => m.finite_sum())
-    }
-
-    fn supervised(&self) -> Option<&dyn Supervised> {
-        dispatch!(self, m => m.supervised())
-    }
-}
-
-/// A count from a spec as a `usize`, saturating where `usize` is narrower
-/// than `u64` (the data-size check then rejects it).
-fn count(value: u64) -> usize {
-    usize::try_from(value).unwrap_or(usize::MAX)
-}
+oracle_by_dispatch!(AnyModel, dispatch);
 
 /// Builds the model a spec names, with the defaults of [`MODEL_HELP`] for
 /// omitted parameters, on data drawn from `seed` (teacher or mean from
@@ -123,8 +79,8 @@ pub fn parse(text: &str, seed: Seed) -> Result<AnyModel> {
     // Each arm reads its keys and rejects leftovers before building.
     Ok(match name.as_str() {
         "least-squares" => {
-            let n = count(spec.take_count("n", 256)?);
-            let p = count(spec.take_count("p", 4)?);
+            let n = spec_count(spec.take_count("n", 256)?);
+            let p = spec_count(spec.take_count("p", 4)?);
             let noise = spec.take_or("noise", 0.5)?;
             let ridge = spec.take_or("ridge", 0.0)?;
             spec.finish(&["n", "p", "noise", "ridge"])?;
@@ -132,16 +88,16 @@ pub fn parse(text: &str, seed: Seed) -> Result<AnyModel> {
             AnyModel::LeastSquares(LeastSquares::new(data, ridge)?)
         }
         "logistic" => {
-            let n = count(spec.take_count("n", 256)?);
-            let p = count(spec.take_count("p", 4)?);
+            let n = spec_count(spec.take_count("n", 256)?);
+            let p = spec_count(spec.take_count("p", 4)?);
             let ridge = spec.take_or("ridge", 0.0)?;
             spec.finish(&["n", "p", "ridge"])?;
             let data = LogisticTeacher::random(p, law_seed)?.sample(n, data_seed)?;
             AnyModel::Logistic(Logistic::new(data, ridge)?)
         }
         "mixture" => {
-            let n = count(spec.take_count("n", 256)?);
-            let p = count(spec.take_count("p", 2)?);
+            let n = spec_count(spec.take_count("n", 256)?);
+            let p = spec_count(spec.take_count("p", 2)?);
             let separation = spec.take_or("separation", 2.0)?;
             let ridge = spec.take_or("ridge", 0.0)?;
             spec.finish(&["n", "p", "separation", "ridge"])?;

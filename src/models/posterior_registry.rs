@@ -2,7 +2,7 @@
 //! target and the Bayesian models, with seeded synthetic data.
 //!
 //! [`parse_posterior`] turns a spec and a seed into an [`AnyPosterior`], an
-//! enum with one variant per target that implements [`Oracle`] by `match`.
+//! enum with one variant per target that implements [`Oracle`](crate::optim::Oracle) by `match`.
 //! Synthetic data follow the model registry's seeding (teacher from
 //! `seed.child(0)`, samples from `seed.child(1)`), so a spec and a seed fix
 //! the target bit for bit. Every target here follows the pinned convention

@@ -1,7 +1,7 @@
 //! Models by name: `name:key=value,...` specs with seeded synthetic data.
 //!
 //! [`parse`] turns a spec and a seed into an [`AnyModel`], an enum with one
-//! variant per model that implements [`Oracle`] by `match`. The teacher (or
+//! variant per model that implements [`Oracle`](crate::optim::Oracle) by `match`. The teacher (or
 //! mixture mean) is drawn from `seed.child(0)` and the `n` samples from
 //! `seed.child(1)`, so a spec and a seed fix the model bit for bit, and a
 //! held-out set of the same law is the same law sampled with another seed

@@ -21,6 +21,7 @@ pub mod plot;
 pub mod rng;
 pub mod schedule;
 pub mod sde;
+pub mod simd;
 pub mod spec;
 pub mod theory;
 pub mod train;

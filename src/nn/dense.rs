@@ -139,6 +139,29 @@ impl Dense {
             Threads::One,
         );
     }
+
+    /// Writes each sample's gradient block `[dy_s x_s^T, dy_s]` at
+    /// `out[s * stride..]` with streaming stores (inlined into the
+    /// vector-width dispatch of [`crate::simd::widest`]).
+    #[inline(always)]
+    fn write_per_sample<T: Scalar>(
+        &self,
+        x: &[T],
+        dy: &[T],
+        out: &mut [T],
+        stride: usize,
+        rows: usize,
+    ) {
+        let (i, o) = (self.inputs, self.outputs);
+        for s in 0..rows {
+            let xs = &x[s * i..(s + 1) * i];
+            let ds = &dy[s * o..(s + 1) * o];
+            let g = &mut out[s * stride..s * stride + self.param_len()];
+            let (gw, gb) = g.split_at_mut(o * i);
+            stream::outer_into(gw, ds, xs);
+            gb.copy_from_slice(ds);
+        }
+    }
 }
 
 impl Layer for Dense {
@@ -212,15 +235,10 @@ impl Layer for Dense {
         rows: usize,
         _scratch: &mut [T],
     ) {
-        let (i, o) = (self.inputs, self.outputs);
-        for s in 0..rows {
-            let xs = &x[s * i..(s + 1) * i];
-            let ds = &dy[s * o..(s + 1) * o];
-            let g = &mut out[s * stride..s * stride + self.param_len()];
-            let (gw, gb) = g.split_at_mut(o * i);
-            stream::outer_into(gw, ds, xs);
-            gb.copy_from_slice(ds);
-        }
+        crate::simd::widest(
+            #[inline(always)]
+            || self.write_per_sample(x, dy, out, stride, rows),
+        );
         stream::fence();
     }
 

@@ -66,6 +66,7 @@ const PIECE_BYTES: usize = 16 * 1024;
 ///
 /// # Panics
 /// If `dst` is not `a.len() * x.len()` long (a bug of the caller).
+#[inline(always)]
 pub fn outer_into<T: Scalar>(dst: &mut [T], a: &[T], x: &[T]) {
     assert_eq!(dst.len(), a.len() * x.len(), "outer_into: wrong length");
     let n = x.len();
@@ -165,9 +166,17 @@ mod tests {
     /// The streamed product equals the plain one bit for bit, for every
     /// start alignment of the output and a length spanning several pieces
     /// with a ragged end (this is a bit-reproducibility check: each entry is
-    /// one rounded product either way).
+    /// one rounded product either way), at every vector width the CPU
+    /// offers (the per-sample writer runs under [`crate::simd::widest`]).
     #[test]
     fn outer_product_matches_the_plain_loop() {
+        for level in crate::simd::Level::available() {
+            crate::simd::at_level(level, outer_product_matches_at_this_width);
+        }
+    }
+
+    #[inline(always)]
+    fn outer_product_matches_at_this_width() {
         let a: Vec<f32> = (0..7).map(|i| 0.3 * i as f32 - 1.1).collect();
         let x: Vec<f32> = (0..1001).map(|j| (j % 13) as f32 * 0.17 - 0.9).collect();
         let want: Vec<u32> = a

@@ -6,7 +6,9 @@
 //! stepped in blocks of [`BLOCK`] (step-major inside a block, so independent
 //! paths fill the pipeline while one path's update waits on its previous
 //! value); rayon spreads blocks over threads and results are gathered in
-//! block order, and observers are merged in that same order.
+//! block order, and observers are merged in that same order. Each block
+//! runs compiled for the CPU's widest vectors ([`crate::simd::widest`]; the
+//! same bits at every width).
 //!
 //! A path ends in one of three outcomes ([`Outcome`]): it fires the event
 //! (escapes), reaches the horizon (censored), or produces a NaN/Inf
@@ -168,16 +170,21 @@ where
         .map(|b| {
             let first = b * BLOCK;
             let count = BLOCK.min(cfg.paths - first);
-            let out = run_block(
-                sde,
-                noise,
-                scheme,
-                start,
-                event,
-                observer.clone(),
-                cfg,
-                first,
-                count,
+            let out = crate::simd::widest(
+                #[inline(always)]
+                || {
+                    run_block(
+                        sde,
+                        noise,
+                        scheme,
+                        start,
+                        event,
+                        observer.clone(),
+                        cfg,
+                        first,
+                        count,
+                    )
+                },
             );
             progress(count);
             out
@@ -208,6 +215,7 @@ where
 /// step never wastes work on finished paths; since each path owns its stream,
 /// the reordering does not change any result.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn run_block<S, N, M, E, O>(
     sde: &S,
     noise: &N,
@@ -332,6 +340,57 @@ fn swap_paths(a: usize, b: usize, d: usize, buffers: &mut [&mut Vec<f64>]) {
     for buf in buffers.iter_mut() {
         for k in 0..d {
             buf.swap(a * d + k, b * d + k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::landscape::DoubleWell;
+    use crate::noise::{Brownian, Isotropic};
+    use crate::sde::{EulerMaruyama, Never, PerturbedFlow};
+    use crate::simd::{at_level, Level};
+
+    /// A block of paths ends in the same bits at every vector width the CPU
+    /// offers (blocks run under [`crate::simd::widest`]).
+    #[test]
+    fn block_is_identical_at_every_vector_width() {
+        let sde = PerturbedFlow::new(DoubleWell, Isotropic::temperature(1, 0.25).unwrap()).unwrap();
+        let noise = Brownian::new(1).unwrap();
+        let cfg = EnsembleConfig {
+            paths: 100,
+            dt: 1e-2,
+            steps: 200,
+            t0: 0.0,
+            seed: Seed(9),
+        };
+        let finals_at = |level| {
+            let (records, _, _) = at_level(
+                level,
+                #[inline(always)]
+                || {
+                    run_block(
+                        &sde,
+                        &noise,
+                        &EulerMaruyama,
+                        &[-1.0],
+                        &Never,
+                        (),
+                        &cfg,
+                        0,
+                        100,
+                    )
+                },
+            );
+            records
+                .iter()
+                .map(|r| r.final_state[0].to_bits())
+                .collect::<Vec<_>>()
+        };
+        let baseline = finals_at(Level::Baseline);
+        for level in Level::available() {
+            assert_eq!(finals_at(level), baseline, "{level:?}");
         }
     }
 }

@@ -267,18 +267,21 @@ fn inputs_site_replaces_one_sample_input() {
         assert_eq!(sup.input_dim(), p);
         let x: Vec<f64> = (0..p).map(|j| 0.3 * j as f64 - 0.4).collect();
         let (mut a, mut b) = (vec![0.0; p], vec![0.0; p]);
+        let mut own = vec![0.0; p];
         for i in [0, 7, sup.samples() - 1] {
+            sup.read_input(i, &mut own);
+            assert_eq!(own, m.data().row(i));
             // Same formula on the same numbers: bit-identical.
             sup.sample_gradient(&x, i, &mut a);
-            sup.gradient_at_input(&x, i, sup.input(i), &mut b);
+            sup.gradient_at_input(&x, i, &own, &mut b);
             assert_eq!(a, b);
             assert_eq!(
                 sup.sample_value(&x, i).to_bits(),
-                sup.value_at_input(&x, i, sup.input(i)).to_bits()
+                sup.value_at_input(&x, i, &own).to_bits()
             );
             // Another input: the same as a data set whose row i is that input
             // (again the same formula on the same numbers).
-            let other: Vec<f64> = sup.input(i).iter().map(|v| 0.5 - 2.0 * v).collect();
+            let other: Vec<f64> = own.iter().map(|v| 0.5 - 2.0 * v).collect();
             let mut inputs = m.data().inputs().to_vec();
             inputs[i * p..(i + 1) * p].copy_from_slice(&other);
             let data = Dataset::new(inputs, m.data().targets().to_vec(), p).unwrap();

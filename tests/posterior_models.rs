@@ -280,7 +280,9 @@ fn finite_sum_follows_the_pinned_convention() {
         }
         // Supervised view: sample i at its own input is the sample term.
         let sup = m.supervised().unwrap();
-        sup.gradient_at_input(x, 2, sup.input(2), &mut fast);
+        let mut own = vec![0.0; sup.input_dim()];
+        sup.read_input(2, &mut own);
+        sup.gradient_at_input(x, 2, &own, &mut fast);
         sup.sample_gradient(x, 2, &mut slow);
         assert_eq!(fast, slow);
     }
@@ -365,13 +367,11 @@ fn check_mode(m: &dyn Oracle, law: &Gaussian) {
     // At the mode each gradient entry is a sum of n terms of size at most
     // |a_ij| <= max|a| (logistic slopes are below 1) plus the prior: the
     // remaining gradient is rounding, (n + p + cond) eps times that.
+    let mut input = vec![0.0; p];
     let data_scale: f64 = (0..n)
         .map(|i| {
-            m.supervised()
-                .unwrap()
-                .input(i)
-                .iter()
-                .fold(0.0_f64, |a, v| a.max(v.abs()))
+            m.supervised().unwrap().read_input(i, &mut input);
+            input.iter().fold(0.0_f64, |a, v| a.max(v.abs()))
         })
         .sum();
     let tol = Z_ROUND * ((n + p) as f64 + cond) * EPS * data_scale;

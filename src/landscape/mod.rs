@@ -114,12 +114,37 @@ pub trait FiniteSum: Gradient {
 pub trait Supervised: FiniteSum {
     /// Length of each input vector `a_i`.
     fn input_dim(&self) -> usize;
-    /// The input `a_i` of sample `i`.
-    fn input(&self, i: usize) -> &[f64];
+    /// Writes the input `a_i` of sample `i` into `out` (`input_dim` long; a
+    /// copy, so models that store inputs in `f32` widen them here).
+    fn read_input(&self, i: usize, out: &mut [f64]);
     /// `l(x; a, y_i)`: sample `i`'s loss with its input replaced by `input`.
     fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64;
     /// Writes the gradient in `x` of `l(x; a, y_i)` into `grad`.
     fn gradient_at_input(&self, x: &[f64], i: usize, input: &[f64], grad: &mut [f64]);
+
+    /// The minibatch gradient with replaced inputs,
+    /// `(1/b) sum_k grad l(x; a'_k, y_{batch[k]})`, where `a'_k` is row `k`
+    /// of `inputs` (`b x input_dim`, row-major). The default sums
+    /// [`Supervised::gradient_at_input`] in batch order (`scratch` holds one
+    /// sample's gradient); a model with a batched engine overrides it.
+    fn batch_gradient_at_inputs(
+        &self,
+        x: &[f64],
+        batch: &[usize],
+        inputs: &[f64],
+        grad: &mut [f64],
+        scratch: &mut [f64],
+    ) {
+        grad.fill(0.0);
+        for (&i, input) in batch.iter().zip(inputs.chunks_exact(self.input_dim())) {
+            self.gradient_at_input(x, i, input, scratch);
+            for (g, s) in grad.iter_mut().zip(scratch.iter()) {
+                *g += s;
+            }
+        }
+        let inv = 1.0 / batch.len() as f64;
+        grad.iter_mut().for_each(|g| *g *= inv);
+    }
 }
 
 /// Exact Hessian-vector products `H(x) v`, for flatness measures that never

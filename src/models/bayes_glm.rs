@@ -281,8 +281,8 @@ macro_rules! bayes_model {
                 self.post.data.p()
             }
 
-            fn input(&self, i: usize) -> &[f64] {
-                self.post.data.row(i)
+            fn read_input(&self, i: usize, out: &mut [f64]) {
+                out.copy_from_slice(self.post.data.row(i))
             }
 
             fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64 {

@@ -107,8 +107,8 @@ macro_rules! linear_model {
                 self.data.p()
             }
 
-            fn input(&self, i: usize) -> &[f64] {
-                self.data.row(i)
+            fn read_input(&self, i: usize, out: &mut [f64]) {
+                out.copy_from_slice(self.data.row(i))
             }
 
             fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64 {

@@ -1,7 +1,8 @@
 //! A network on a labelled data set as an optimizer oracle.
 //!
 //! [`NetObjective`] owns a [`Network`] and a classification data set (`f32`
-//! inputs, `u8` labels) and implements [`Oracle`] and [`FiniteSum`], so every
+//! inputs, `u8` labels) and implements [`Oracle`], [`FiniteSum`] and
+//! [`Supervised`], so every
 //! optimizer, perturbation and flatness measure of [`crate::optim`] and
 //! [`crate::measure`] runs on a network unchanged. The loss is the mean
 //! per-sample loss `L(x) = (1/n) sum_i l_i(x)` of the network's
@@ -16,9 +17,10 @@
 //! bounded; the slices' means are combined in slice order in `f64`, with
 //! weights `slice length / batch length`. Hessian-vector products go through
 //! the engine's exact R-operator ([`Network::linearize`]), sliced the same
-//! way. There is no [`crate::landscape::Supervised`] view: it would need an
-//! `f64` copy of every input, so the inputs site (input noise, dropout) is
-//! refused up front by the capability check.
+//! way. The [`Supervised`] view serves the inputs site (input noise,
+//! dropout): the optimizer perturbs `f64` copies of a minibatch's inputs,
+//! and one engine call takes the gradient at them, rounded to `f32` (the
+//! engine's precision; an unperturbed input round-trips exactly).
 //!
 //! The oracle is shared by reference (`&self`), so its `f32` buffers and
 //! engine workspace sit behind interior mutability: a pool of buffer sets
@@ -34,7 +36,7 @@ use super::data::{Data, Targets};
 use super::network::Network;
 use super::workspace::Workspace;
 use crate::error::{ensure_at_least, ensure_dim, Result};
-use crate::landscape::{FiniteSum, Gradient, Objective};
+use crate::landscape::{FiniteSum, Gradient, Objective, Supervised};
 use crate::optim::{Capabilities, Oracle};
 
 /// The most samples one engine call handles; larger batches are cut into
@@ -131,11 +133,42 @@ impl NetObjective {
     /// If `x` or `grad` does not have the network's dimension, `batch` is
     /// empty or holds an index `>= n` (programmer bugs: the optimizers check
     /// dimensions and draw batches before calling).
-    pub fn mean_loss(&self, x: &[f64], batch: &[usize], mut grad: Option<&mut [f64]>) -> f64 {
+    pub fn mean_loss(&self, x: &[f64], batch: &[usize], grad: Option<&mut [f64]>) -> f64 {
+        self.mean_loss_on(x, &self.data(), batch, grad)
+    }
+
+    /// [`NetObjective::mean_loss`] with sample `batch[k]`'s input replaced by
+    /// row `k` of `inputs` (`b x` input width), rounded to `f32`.
+    fn mean_loss_at_inputs(
+        &self,
+        x: &[f64],
+        batch: &[usize],
+        inputs: &[f64],
+        grad: Option<&mut [f64]>,
+    ) -> f64 {
+        let rows: Vec<f32> = inputs.iter().map(|&v| v as f32).collect();
+        let labels: Vec<u8> = batch.iter().map(|&i| self.labels[i]).collect();
+        let targets = Targets::Classes {
+            labels: &labels,
+            classes: self.classes,
+        };
+        let data = Data::new(&rows, self.net.input_len(), targets)
+            .expect("one input row per batch entry, labels checked at construction");
+        // `everything` is `0..n` and a batch holds at most `n` samples.
+        self.mean_loss_on(x, &data, &self.everything[..batch.len()], grad)
+    }
+
+    /// The mean loss over the samples `batch` of `data` (and its gradient).
+    fn mean_loss_on(
+        &self,
+        x: &[f64],
+        data: &Data<'_, f32>,
+        batch: &[usize],
+        mut grad: Option<&mut [f64]>,
+    ) -> f64 {
         let mut buf = self.take();
         buf.params.clear();
         buf.params.extend(x.iter().map(|&v| v as f32));
-        let data = self.data();
         let inv_n = 1.0 / batch.len() as f64;
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
@@ -151,13 +184,13 @@ impl NetObjective {
             } = &mut buf;
             let part = match grad.as_deref_mut() {
                 Some(g) => {
-                    let part = self.net.loss_and_gradient(params, &data, slice, ws, g32);
+                    let part = self.net.loss_and_gradient(params, data, slice, ws, g32);
                     g.iter_mut()
                         .zip(g32.iter())
                         .for_each(|(g, &s)| *g += weight * f64::from(s));
                     part
                 }
-                None => self.net.loss(params, &data, slice, ws),
+                None => self.net.loss(params, data, slice, ws),
             };
             loss += weight * part.expect("shapes and indices are checked by the callers");
         }
@@ -264,6 +297,40 @@ impl FiniteSum for NetObjective {
     }
 }
 
+impl Supervised for NetObjective {
+    fn input_dim(&self) -> usize {
+        self.net.input_len()
+    }
+
+    fn read_input(&self, i: usize, out: &mut [f64]) {
+        let width = self.net.input_len();
+        let row = &self.inputs[i * width..(i + 1) * width];
+        out.iter_mut()
+            .zip(row)
+            .for_each(|(o, &v)| *o = f64::from(v));
+    }
+
+    fn value_at_input(&self, x: &[f64], i: usize, input: &[f64]) -> f64 {
+        self.mean_loss_at_inputs(x, &[i], input, None)
+    }
+
+    fn gradient_at_input(&self, x: &[f64], i: usize, input: &[f64], grad: &mut [f64]) {
+        self.mean_loss_at_inputs(x, &[i], input, Some(grad));
+    }
+
+    /// One engine call for the whole batch; `scratch` is not needed.
+    fn batch_gradient_at_inputs(
+        &self,
+        x: &[f64],
+        batch: &[usize],
+        inputs: &[f64],
+        grad: &mut [f64],
+        _scratch: &mut [f64],
+    ) {
+        self.mean_loss_at_inputs(x, batch, inputs, Some(grad));
+    }
+}
+
 impl Oracle for NetObjective {
     fn describe(&self) -> String {
         format!(
@@ -289,6 +356,7 @@ impl Oracle for NetObjective {
         Capabilities {
             finite_sum: true,
             hessian_vector: true,
+            inputs: true,
             ..Capabilities::default()
         }
     }
@@ -298,6 +366,10 @@ impl Oracle for NetObjective {
     }
 
     fn finite_sum(&self) -> Option<&dyn FiniteSum> {
+        Some(self)
+    }
+
+    fn supervised(&self) -> Option<&dyn Supervised> {
         Some(self)
     }
 }

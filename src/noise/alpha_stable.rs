@@ -43,14 +43,14 @@ fn ensure_alpha(alpha: f64) -> Result<f64> {
 /// cos(pi alpha / 2)`, and the reflection formula `Gamma(-alpha) Gamma(1 +
 /// alpha) = -pi / sin(pi alpha)` turns "this equals `|u|^alpha`" into the
 /// formula above. It agrees with the tail constant of Samorodnitsky and
-/// Taqqu (1994), *Stable Non-Gaussian Random Processes*, Section 1.2 (eq.
-/// (1.2.9) and Property 1.2.15: `P(S > y) ~ C y^(-alpha)` with `C = Gamma(alpha)
-/// sin(pi alpha / 2) / pi` for unit scale), since `nu((y, inf)) = C_alpha
-/// y^(-alpha) / alpha`; and with the fractional-Laplacian constant
-/// (`1 / pi` at `alpha = 1`, the Cauchy case). It vanishes at `alpha = 2`
-/// (Brownian motion has no jumps). The exit-time theory of Imkeller and
-/// Pavlyukevich (2006, "First exit times of SDEs driven by stable Levy
-/// processes", Stoch. Proc. Appl. 116) reads it.
+/// Taqqu (1994), *Stable Non-Gaussian Random Processes*, Property 1.2.15 (the
+/// tail asymptotics of a stable law, p. 16; for unit scale and no skew it
+/// gives `P(S > y) ~ C y^(-alpha)` with `C = Gamma(alpha) sin(pi alpha / 2) /
+/// pi`), since `nu((y, inf)) = C_alpha y^(-alpha) / alpha`; and with the
+/// fractional-Laplacian constant (`1 / pi` at `alpha = 1`, the Cauchy case).
+/// It vanishes at `alpha = 2` (Brownian motion has no jumps). The exit-time
+/// theory of Imkeller and Pavlyukevich (2006, "First exit times of SDEs
+/// driven by stable Levy processes", Stoch. Proc. Appl. 116) reads it.
 ///
 /// Returns NaN when `alpha` is outside `(0, 2]`.
 pub fn levy_measure_constant(alpha: f64) -> f64 {

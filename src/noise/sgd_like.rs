@@ -35,8 +35,9 @@ fn with_hessian<L: Hessian, R>(landscape: &L, x: &[f64], f: impl FnOnce(&DMatrix
 /// behaves like `dX = -grad V dt + sqrt(2 D) dW` with `D = (lr / (2B)) H`
 /// (Xie, Sato and Sugiyama, ICLR 2021, "A diffusion theory for deep learning
 /// dynamics: stochastic gradient descent exponentially favors flat minima",
-/// Section 3). At a saddle `H` has a negative eigenvalue and `D` must stay
-/// positive semidefinite, so, as they do there, `H` is replaced by its
+/// the model behind their SGD escape theorem). At a saddle `H` has a
+/// negative eigenvalue and `D` must stay positive semidefinite, so, as they
+/// do there, `H` is replaced by its
 /// matrix absolute value `|H| = V |Lambda| V^T` (eigenvalues by their
 /// absolute values; `H = V Lambda V^T`). `G` is the symmetric square root
 /// `G = sqrt(lr / B) V |Lambda|^(1/2) V^T`, so `G G^T = 2 D`, and

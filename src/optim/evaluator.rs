@@ -152,18 +152,13 @@ impl<'a> Evaluator<'a> {
             .supervised()
             .expect("input perturbations are checked against the oracle's capabilities");
         let mut rng = self.input_rng.borrow_mut();
-        grad.fill(0.0);
-        for &i in self.batch {
-            input.clear();
-            input.extend_from_slice(supervised.input(i));
-            self.inputs.perturb(input, &mut rng);
-            supervised.gradient_at_input(x, i, input, sample_grad);
-            grad.iter_mut()
-                .zip(sample_grad.iter())
-                .for_each(|(g, s)| *g += s);
+        let width = supervised.input_dim();
+        input.resize(self.batch.len() * width, 0.0);
+        for (&i, row) in self.batch.iter().zip(input.chunks_exact_mut(width)) {
+            supervised.read_input(i, row);
+            self.inputs.perturb(row, &mut rng);
         }
-        let inv = 1.0 / self.batch.len() as f64;
-        grad.iter_mut().for_each(|g| *g *= inv);
+        supervised.batch_gradient_at_inputs(x, self.batch, input, grad, sample_grad);
     }
 
     /// Per-sample gradient of sample `i` (for gradient-noise statistics);

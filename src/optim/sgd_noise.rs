@@ -4,7 +4,7 @@
 //! Near a minimum the minibatch gradient covariance of a well-specified
 //! model is close to the Hessian divided by the batch size (Zhu et al. 2019,
 //! "The anisotropic noise in stochastic gradient descent", ICML; Xie, Sato,
-//! Sugiyama 2021, ICLR, eq. 5). Placed before `sgd:lr`, the displacement
+//! Sugiyama 2021, ICLR, the model behind their SGD escape theorem). Placed before `sgd:lr`, the displacement
 //! noise has covariance `lr^2 |H| / B = 2 lr D` with `D = (lr / 2B) |H|`,
 //! the diffusion of [`crate::noise::SgdLike`]: the discrete process is the
 //! Euler-Maruyama step of that SDE with `dt = lr`. `|H|` is the matrix

@@ -2,7 +2,7 @@
 //!
 //! Strong order 1/2 in general, weak order 1 (Kloeden and Platen,
 //! *Numerical Solution of Stochastic Differential Equations*, 1992,
-//! Theorems 10.2.2 and 14.1.5); strong order 1 when the noise is additive.
+//! Theorems 10.2.2 and 14.5.2); strong order 1 when the noise is additive.
 //! Converges to the Ito solution. Fails (diverges) when `dt` exceeds the
 //! stability limit of the drift, `dt < 2 / L` for an `L`-smooth gradient flow;
 //! the driver reports that as a divergence with its step.

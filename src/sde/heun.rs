@@ -18,8 +18,8 @@
 //! `(1/2) [G(Xbar) - G(X_n)] dW = (1/2) G' G dW^2 + O(dt^{3/2})`, which is the
 //! Stratonovich-Taylor term `G' G J_(1,1)` with `J_(1,1) = dW^2 / 2` that
 //! lifts the order from 1/2 to 1 (Kloeden and Platen, *Numerical Solution of
-//! Stochastic Differential Equations*, 1992, Section 10.3 for the
-//! Stratonovich form of the Milstein scheme, and Section 11.1 for explicit
+//! Stochastic Differential Equations*, 1992, Chapter 10 for the
+//! Stratonovich form of the Milstein scheme, and Chapter 11 for explicit
 //! order-1 strong schemes built from such differences). For non-commutative
 //! noise the strong order drops to 1/2. Declared weak order 1; weak order 2
 //! for additive noise is not claimed. Two drift evaluations per step. Assumes

@@ -10,15 +10,16 @@
 //!
 //! with `f, g, g' = d g_i / d x_i` evaluated at `(X_n, t_n)` (Kloeden and
 //! Platen, *Numerical Solution of Stochastic Differential Equations*, 1992,
-//! Section 10.3, eq. (10.3.3); the double Ito integral of one Wiener
+//! Chapter 10, the Milstein scheme in its diagonal-noise form; the double Ito integral of one Wiener
 //! component with itself is `(dW_i^2 - dt) / 2`, and diagonal noise needs no
 //! mixed integrals, i.e. no Levy areas). For [`Structure::Additive`] noise
 //! every correction vanishes and the step is exactly
 //! [`EulerMaruyama`]'s.
 //!
 //! Declared strong order 1 and weak order 1 (Kloeden and Platen 1992,
-//! Theorem 10.3.5 for the strong order; the weak order is that of the
-//! Euler part, Theorem 14.1.5, the correction having mean zero), under
+//! Theorem 10.6.3, the strong Ito-Taylor convergence theorem, for the strong
+//! order; the weak order is that of the Euler part, Theorem 14.5.2, the
+//! correction having mean zero), under
 //! Lipschitz and linear-growth conditions on `f, g, g g'`. It converges to
 //! the Ito solution, and it assumes the increments `dn` are Brownian
 //! (`N(0, dt I)`): the correction `dW^2 - dt` means nothing for other drivers.

@@ -62,8 +62,8 @@ impl Diffusion for LinearDiagonalNoise {
 /// Geometric Brownian motion `dX_i = mu X_i dt + sigma X_i dW_i`, `i < dim`.
 ///
 /// Exact solutions (Kloeden and Platen, *Numerical Solution of Stochastic
-/// Differential Equations*, 1992, Section 4.4, explicitly solvable
-/// equations, and the Ito-Stratonovich drift conversion of Section 4.9):
+/// Differential Equations*, 1992, Chapter 4: its explicitly solvable
+/// equations, and its Ito-Stratonovich drift conversion):
 /// read as an Ito SDE,
 /// `X_t = X_0 exp((mu - sigma^2 / 2) t + sigma W_t)` with
 /// `E X_t = X_0 exp(mu t)`; read as a Stratonovich SDE,
@@ -141,7 +141,7 @@ impl Sde for GeometricBrownianMotion {
 
 /// The Ornstein-Uhlenbeck process `dX = -theta X dt + sigma dW` in `R^dim`.
 ///
-/// Closed forms per coordinate (Kloeden and Platen 1992, Section 4.4, the
+/// Closed forms per coordinate (Kloeden and Platen 1992, Chapter 4, the
 /// linear equation with additive noise): `X_t` is Gaussian with
 /// `E X_t = X_0 e^{-theta t}` and
 /// `Var X_t = sigma^2 (1 - e^{-2 theta t}) / (2 theta)`.

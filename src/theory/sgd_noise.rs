@@ -2,8 +2,8 @@
 //!
 //! Xie, Sato and Sugiyama ("A diffusion theory for deep learning dynamics:
 //! stochastic gradient descent exponentially favors flat minima", ICLR 2021,
-//! Section 3, their 1-D escape theorem) model SGD with learning rate `lr`
-//! and batch size `B` near critical points as
+//! the 1-D form of their SGD escape theorem, Theorem 3.2) model SGD with
+//! learning rate `lr` and batch size `B` near critical points as
 //! `dX = -V'(X) dt + sqrt(2 D(X)) dW` with `D = (lr / 2B) |V''|`. Along the
 //! escape path from a minimum of curvature `h_a` over a saddle of curvature
 //! `-|h_b|`, with barrier `dL`, the exponent of the mean escape time is

@@ -42,10 +42,13 @@ pub trait Scalar:
     /// [`crate::nn::stream`]); call [`crate::nn::stream::fence`] before the
     /// values are read elsewhere.
     fn stream_copy(dst: &mut [Self], src: &[Self]);
+    /// `dst[r * x.len() + j] <- a[r] * x[j]` with streaming stores (see
+    /// [`crate::nn::stream::outer_into`]).
+    fn stream_outer(dst: &mut [Self], a: &[Self], x: &[Self]);
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $stream_copy:path) => {
+    ($t:ty, $stream_copy:path, $stream_outer:path) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -69,9 +72,13 @@ macro_rules! impl_scalar {
             fn stream_copy(dst: &mut [Self], src: &[Self]) {
                 $stream_copy(dst, src)
             }
+            #[inline(always)]
+            fn stream_outer(dst: &mut [Self], a: &[Self], x: &[Self]) {
+                $stream_outer(dst, a, x)
+            }
         }
     };
 }
 
-impl_scalar!(f32, super::stream::copy_f32);
-impl_scalar!(f64, super::stream::copy_f64);
+impl_scalar!(f32, super::stream::copy_f32, super::stream::outer_f32);
+impl_scalar!(f64, super::stream::copy_f64, super::stream::outer_staged);

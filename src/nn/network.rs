@@ -350,16 +350,21 @@ pub(crate) fn reduce_in_order<'a, T: Scalar>(
     out.par_chunks_mut(REDUCE_BLOCK)
         .enumerate()
         .for_each(|(b, out)| {
-            let start = b * REDUCE_BLOCK;
-            let mut acc = [0.0f64; REDUCE_BLOCK];
-            for c in 0..parts {
-                let src = &part(c)[start..start + out.len()];
-                for (a, &g) in acc.iter_mut().zip(src) {
-                    *a += g.to_f64();
-                }
-            }
-            for (o, &a) in out.iter_mut().zip(&acc) {
-                *o = T::from_f64(a * scale);
-            }
+            crate::simd::widest(
+                #[inline(always)]
+                || {
+                    let start = b * REDUCE_BLOCK;
+                    let mut acc = [0.0f64; REDUCE_BLOCK];
+                    for c in 0..parts {
+                        let src = &part(c)[start..start + out.len()];
+                        for (a, &g) in acc.iter_mut().zip(src) {
+                            *a += g.to_f64();
+                        }
+                    }
+                    for (o, &a) in out.iter_mut().zip(&acc) {
+                        *o = T::from_f64(a * scale);
+                    }
+                },
+            )
         });
 }

@@ -95,6 +95,14 @@ impl FusedUpdate {
     }
 
     fn block(&self, x: &mut [f32], g: &[f32], m: &mut [f32], lr_scale: f32) {
+        crate::simd::widest(
+            #[inline(always)]
+            || self.block_at_width(x, g, m, lr_scale),
+        )
+    }
+
+    #[inline(always)]
+    fn block_at_width(&self, x: &mut [f32], g: &[f32], m: &mut [f32], lr_scale: f32) {
         let mut u = [0.0f32; BLOCK];
         let u = &mut u[..x.len()];
         u.copy_from_slice(g);

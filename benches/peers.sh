@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Side-by-side runs of the network workloads of BENCHMARKS.md (W2a, W2b,
-# W4, W5): perturbo's `perturbo bench X --json` and the PyTorch peer script
-# in one go, alternating, on the same number of threads. Prints every JSON
-# line, then per workload the best metric of each side over the rounds and
-# their ratio (perturbo / peer). Ratios taken in one run hold; absolute
-# figures drift with the machine's load, which is printed beside them.
+# Side-by-side runs of the workloads of BENCHMARKS.md that have a peer
+# script here (W2a, W2b, W4, W5 against PyTorch, W3 against JAX):
+# `perturbo bench X --json` and the peer in one go, alternating, on the same
+# number of threads. Prints every JSON line, then per workload and peer the
+# median and range of the per-round ratios (perturbo / peer) and the best
+# metric of each side. On a shared machine the ratio itself moves with the
+# neighbours' load (printed beside it), so take many rounds.
 #
-# usage: benches/peers.sh [w2a] [w2b] [w4] [w5] (default: all four)
+# usage: benches/peers.sh [w2a] [w2b] [w3] [w4] [w5] (default: the four
+# network workloads)
 # environment:
 #   ROUNDS   rounds of (perturbo, peer) per workload (default 3; best counts)
 #   THREADS  threads on both sides (default 2)
@@ -33,13 +35,24 @@ peer_cmds() {
     w2b) echo "w2_train.py lenet5" ;;
     w4) echo "w4_hvp.py double-backward;w4_hvp.py func" ;;
     w5) echo "w5_per_sample.py" ;;
-    *) echo "unknown workload $1 (w2a, w2b, w4, w5)" >&2; exit 2 ;;
+    w3) echo "w3_sgld.py" ;;
+    *) echo "unknown workload $1 (w2a, w2b, w3, w4, w5)" >&2; exit 2 ;;
+    esac
+}
+
+# The arguments every peer of a workload takes (W3's peer is one core and
+# synthetic data).
+peer_args() {
+    case "$1" in
+    w3) echo "" ;;
+    *) echo "--threads $THREADS --data $DATA" ;;
     esac
 }
 
 metric() {
     case "$1" in
     w4) echo hvps_per_sec ;;
+    w3) echo iters_per_sec ;;
     *) echo samples_per_sec ;;
     esac
 }
@@ -49,26 +62,37 @@ best() { jq -n --argjson a "${1:-0}" --argjson b "$2" 'if $a > $b then $a else $
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# "median min max" of the numbers on standard input, one per line.
+summary() {
+    sort -g | awk '{v[NR] = $1} END {
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.2f %.2f %.2f", m, v[1], v[NR]
+    }'
+}
+
 for w in "${workloads[@]}"; do
     key=$(metric "$w")
     IFS=';' read -r -a peers <<<"$(peer_cmds "$w")"
-    declare -A top=()
+    declare -A top=() ratios=()
     for ((r = 1; r <= ROUNDS; r++)); do
         echo "# $w round $r/$ROUNDS, load $(load)"
         line=$("$PERTURBO" --threads "$THREADS" bench "$w" --json | tail -n 1)
         echo "$line"
-        top[perturbo]=$(best "${top[perturbo]:-0}" "$(jq ".$key" <<<"$line")")
+        ours=$(jq ".$key" <<<"$line")
+        top[perturbo]=$(best "${top[perturbo]:-0}" "$ours")
         for p in "${peers[@]}"; do
             # shellcheck disable=SC2086
-            line=$(cd "$PEERS" && "$PYTHON" $p --threads "$THREADS" --data "$DATA" | tail -n 1)
+            line=$(cd "$PEERS" && "$PYTHON" $p $(peer_args "$w") | tail -n 1)
             echo "$line"
-            top[$p]=$(best "${top[$p]:-0}" "$(jq ".$key" <<<"$line")")
+            theirs=$(jq ".$key" <<<"$line")
+            top[$p]=$(best "${top[$p]:-0}" "$theirs")
+            ratios[$p]+="$(jq -n --argjson a "$ours" --argjson b "$theirs" '$a / $b')"$'\n'
         done
     done
     for p in "${peers[@]}"; do
-        ratio=$(jq -n --argjson a "${top[perturbo]}" --argjson b "${top[$p]}" '$a / $b')
-        printf '%s %s: perturbo %.1f, %s %.1f, ratio %.2f (best of %d, load now %s)\n' \
-            "$w" "$key" "${top[perturbo]}" "$p" "${top[$p]}" "$ratio" "$ROUNDS" "$(load)"
+        read -r median low high <<<"$(printf '%s' "${ratios[$p]}" | summary)"
+        printf '%s %s: perturbo / %s median %s (%s to %s over %d rounds); best perturbo %.1f, best peer %.1f; load now %s\n' \
+            "$w" "$key" "$p" "$median" "$low" "$high" "$ROUNDS" "${top[perturbo]}" "${top[$p]}" "$(load)"
     done
-    unset top
+    unset top ratios
 done

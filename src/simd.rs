@@ -4,8 +4,12 @@
 //! where they exist (DESIGN: "it still dispatches at run time").
 //!
 //! [`widest`] runs a closure inside a function compiled with AVX-512F (or
-//! AVX2) enabled; the closure and the `#[inline]` code it calls are
-//! compiled again for that instruction set. Only the width of the vectors
+//! AVX2) enabled; code inlined into it is compiled again for that
+//! instruction set. Inlining must be forced: callers mark the closure and
+//! the function it calls `#[inline(always)]` (with plain `#[inline]`, the
+//! per-sample writer stayed a separate baseline function and ran on 16-byte
+//! vectors). Code that is not inlined (a library's sampler, say) keeps the
+//! baseline instructions. Only the width of the vectors
 //! changes: the compiler neither reorders floating-point operations nor
 //! fuses a multiply and an add without being told to, and neither feature
 //! set enables FMA here, so every level computes the same roundings in the
@@ -115,23 +119,30 @@ mod tests {
         assert!(levels.contains(&Level::widest()));
     }
 
+    /// A vectorisable loop of products and sums whose result depends on
+    /// the order and rounding of every operation.
+    #[inline(always)]
+    fn order_sensitive_sums(xs: &[f64]) -> [u64; 4] {
+        let mut acc = [0.0f64; 4];
+        for chunk in xs.chunks_exact(4) {
+            for (a, &x) in acc.iter_mut().zip(chunk) {
+                *a += x * 1.000_000_1 + x * x;
+            }
+        }
+        acc.map(f64::to_bits)
+    }
+
     #[test]
     fn every_level_computes_the_same_bits() {
-        // A vectorisable loop of products and sums whose result depends on
-        // the order and rounding of every operation.
         let xs: Vec<f64> = (0..1000).map(|k| (k as f64 * 0.37).sin()).collect();
-        let kernel = || {
-            let mut acc = [0.0f64; 4];
-            for chunk in xs.chunks_exact(4) {
-                for (a, &x) in acc.iter_mut().zip(chunk) {
-                    *a += x * 1.000_000_1 + x * x;
-                }
-            }
-            acc.map(f64::to_bits)
-        };
-        let baseline = kernel();
+        let baseline = order_sensitive_sums(&xs);
         for level in Level::available() {
-            assert_eq!(at_level(level, kernel), baseline, "{level:?}");
+            let at = at_level(
+                level,
+                #[inline(always)]
+                || order_sensitive_sums(&xs),
+            );
+            assert_eq!(at, baseline, "{level:?}");
         }
     }
 }

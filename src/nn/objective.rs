@@ -59,9 +59,18 @@ pub struct NetObjective {
 /// The `f32` side of one call.
 #[derive(Debug)]
 struct Buffers {
+    engine: EngineBuffers,
+    direction: Vec<f32>,
+    /// A minibatch's replaced inputs and their labels (the inputs site).
+    inputs: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+/// The parameters, gradient and workspace of one engine call.
+#[derive(Debug)]
+struct EngineBuffers {
     params: Vec<f32>,
     grad: Vec<f32>,
-    direction: Vec<f32>,
     ws: Workspace<f32>,
 }
 
@@ -134,7 +143,10 @@ impl NetObjective {
     /// empty or holds an index `>= n` (programmer bugs: the optimizers check
     /// dimensions and draw batches before calling).
     pub fn mean_loss(&self, x: &[f64], batch: &[usize], grad: Option<&mut [f64]>) -> f64 {
-        self.mean_loss_on(x, &self.data(), batch, grad)
+        let mut buf = self.take();
+        let loss = self.sliced_mean_loss(&mut buf.engine, x, &self.data(), batch, grad);
+        self.give_back(buf);
+        loss
     }
 
     /// [`NetObjective::mean_loss`] with sample `batch[k]`'s input replaced by
@@ -146,29 +158,47 @@ impl NetObjective {
         inputs: &[f64],
         grad: Option<&mut [f64]>,
     ) -> f64 {
-        let rows: Vec<f32> = inputs.iter().map(|&v| v as f32).collect();
-        let labels: Vec<u8> = batch.iter().map(|&i| self.labels[i]).collect();
+        let mut buf = self.take();
+        let Buffers {
+            engine,
+            inputs: rows,
+            labels,
+            ..
+        } = &mut buf;
+        rows.clear();
+        rows.extend(inputs.iter().map(|&v| v as f32));
+        labels.clear();
+        labels.extend(batch.iter().map(|&i| self.labels[i]));
         let targets = Targets::Classes {
-            labels: &labels,
+            labels,
             classes: self.classes,
         };
-        let data = Data::new(&rows, self.net.input_len(), targets)
+        let data = Data::new(rows, self.net.input_len(), targets)
             .expect("one input row per batch entry, labels checked at construction");
         // `everything` is `0..n` and a batch holds at most `n` samples.
-        self.mean_loss_on(x, &data, &self.everything[..batch.len()], grad)
+        let order = &self.everything[..batch.len()];
+        let loss = self.sliced_mean_loss(engine, x, &data, order, grad);
+        self.give_back(buf);
+        loss
     }
 
-    /// The mean loss over the samples `batch` of `data` (and its gradient).
-    fn mean_loss_on(
+    /// The mean loss over the samples `batch` of `data` (and its gradient),
+    /// one engine call per [`EVAL_SLICE`] samples.
+    fn sliced_mean_loss(
         &self,
+        engine: &mut EngineBuffers,
         x: &[f64],
         data: &Data<'_, f32>,
         batch: &[usize],
         mut grad: Option<&mut [f64]>,
     ) -> f64 {
-        let mut buf = self.take();
-        buf.params.clear();
-        buf.params.extend(x.iter().map(|&v| v as f32));
+        let EngineBuffers {
+            params,
+            grad: g32,
+            ws,
+        } = engine;
+        params.clear();
+        params.extend(x.iter().map(|&v| v as f32));
         let inv_n = 1.0 / batch.len() as f64;
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
@@ -176,12 +206,6 @@ impl NetObjective {
         let mut loss = 0.0;
         for slice in batch.chunks(EVAL_SLICE) {
             let weight = slice.len() as f64 * inv_n;
-            let Buffers {
-                params,
-                grad: g32,
-                ws,
-                ..
-            } = &mut buf;
             let part = match grad.as_deref_mut() {
                 Some(g) => {
                     let part = self.net.loss_and_gradient(params, data, slice, ws, g32);
@@ -194,7 +218,6 @@ impl NetObjective {
             };
             loss += weight * part.expect("shapes and indices are checked by the callers");
         }
-        self.give_back(buf);
         loss
     }
 
@@ -220,19 +243,19 @@ impl NetObjective {
         ensure_dim("Hessian-vector output", self.net.dim(), out.len())?;
         ensure_at_least("batch", batch.len(), 1, "at least 1")?;
         let mut buf = self.take();
-        buf.params.clear();
-        buf.params.extend(x.iter().map(|&p| p as f32));
+        buf.engine.params.clear();
+        buf.engine.params.extend(x.iter().map(|&p| p as f32));
         buf.direction.clear();
         buf.direction.extend(v.iter().map(|&p| p as f32));
         let data = self.data();
         let inv_n = 1.0 / batch.len() as f64;
         out.fill(0.0);
         let result = batch.chunks(EVAL_SLICE).try_for_each(|slice| {
-            let mut lin = self.net.linearize(&buf.params, &data, slice)?;
-            lin.hessian_vector(&buf.direction, &mut buf.grad)?;
+            let mut lin = self.net.linearize(&buf.engine.params, &data, slice)?;
+            lin.hessian_vector(&buf.direction, &mut buf.engine.grad)?;
             let weight = slice.len() as f64 * inv_n;
             out.iter_mut()
-                .zip(buf.grad.iter())
+                .zip(buf.engine.grad.iter())
                 .for_each(|(o, &h)| *o += weight * f64::from(h));
             Ok(())
         });
@@ -244,10 +267,14 @@ impl NetObjective {
     fn take(&self) -> Buffers {
         let pooled = self.pool.lock().map(|mut p| p.pop()).unwrap_or(None);
         pooled.unwrap_or_else(|| Buffers {
-            params: Vec::with_capacity(self.net.dim()),
-            grad: vec![0.0; self.net.dim()],
+            engine: EngineBuffers {
+                params: Vec::with_capacity(self.net.dim()),
+                grad: vec![0.0; self.net.dim()],
+                ws: Workspace::new(&self.net, EVAL_SLICE.min(self.labels.len())),
+            },
             direction: Vec::with_capacity(self.net.dim()),
-            ws: Workspace::new(&self.net, EVAL_SLICE.min(self.labels.len())),
+            inputs: Vec::new(),
+            labels: Vec::new(),
         })
     }
 

@@ -349,3 +349,39 @@ fn every_method_runs_on_a_data_driven_model() {
         );
     }
 }
+
+/// A batch larger than `optim::INPUT_SLICE` with the inputs site active is
+/// taken in slices whose means are recombined with weights `slice / batch`:
+/// with inputs that the site leaves unchanged (dropout with `p = 0`), the
+/// chain equals plain SGD's on the same minibatches up to that
+/// recombination's rounding. Per step the two gradients differ by a few
+/// roundings of terms of size `|g|`; the bound below allows 64 `f64`
+/// roundings of the largest state per step over the 20 steps, far below the
+/// step's own size (`lr |g| ~ 1e-2`), so a wrong weight (which rescales a
+/// slice by an O(1) factor) fails it.
+#[test]
+fn large_batches_at_perturbed_inputs_are_recombined_exactly() {
+    let batch = optim::INPUT_SLICE * 2 + 300;
+    let run = |optimizer: &str| {
+        let cfg = RunExperiment {
+            problem: "least-squares:n=3000,p=4".into(),
+            optimizer: optimizer.into(),
+            steps: 20,
+            burn_in: 0,
+            chains: 1,
+            batch: Some(batch),
+            start: Some(vec![0.3; 4]),
+            trace_every: None,
+            seed: 5,
+        };
+        run::run(&cfg).unwrap().final_states.remove(0)
+    };
+    let sliced = run("dropout:p=0 + sgd:lr=0.05");
+    let plain = run("sgd:lr=0.05");
+    let scale = plain.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
+    let tol = 20.0 * 64.0 * f64::EPSILON * scale;
+    for (a, b) in sliced.iter().zip(&plain) {
+        assert!((a - b).abs() <= tol, "{sliced:?} vs {plain:?}");
+    }
+    assert_ne!(sliced, run("dropout:p=0.5 + sgd:lr=0.05"));
+}

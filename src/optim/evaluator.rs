@@ -72,8 +72,18 @@ pub struct Evaluator<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     sample_grad: Vec<f64>,
+    /// One slice's gradient at perturbed inputs (slices after the first).
+    slice_grad: Vec<f64>,
+    /// One slice's perturbed inputs, row-major.
     input: Vec<f64>,
 }
+
+/// Samples whose perturbed inputs are held at once: a batch with the inputs
+/// site active is taken in slices of this many (so a full pass over a large
+/// data set never holds all its inputs twice), and the slices' means are
+/// combined with weights `slice length / batch length`. A batch of at most
+/// this many is one slice of weight 1, the plain mean.
+pub const INPUT_SLICE: usize = 1024;
 
 impl<'a> Evaluator<'a> {
     /// The evaluator of one step: `batch` empty means the full objective.
@@ -141,7 +151,11 @@ impl<'a> Evaluator<'a> {
             .finite_sum()
             .expect("a minibatch is drawn only for finite-sum objectives");
         let mut scratch = self.scratch.borrow_mut();
-        let Scratch { sample_grad, input } = &mut *scratch;
+        let Scratch {
+            sample_grad,
+            slice_grad,
+            input,
+        } = &mut *scratch;
         sample_grad.resize(x.len(), 0.0);
         if self.inputs.is_identity() {
             finite_sum.batch_gradient(x, self.batch, grad, sample_grad);
@@ -153,12 +167,26 @@ impl<'a> Evaluator<'a> {
             .expect("input perturbations are checked against the oracle's capabilities");
         let mut rng = self.input_rng.borrow_mut();
         let width = supervised.input_dim();
-        input.resize(self.batch.len() * width, 0.0);
-        for (&i, row) in self.batch.iter().zip(input.chunks_exact_mut(width)) {
-            supervised.read_input(i, row);
-            self.inputs.perturb(row, &mut rng);
+        let batch_len = self.batch.len() as f64;
+        for (k, slice) in self.batch.chunks(INPUT_SLICE).enumerate() {
+            input.resize(slice.len() * width, 0.0);
+            for (&i, row) in slice.iter().zip(input.chunks_exact_mut(width)) {
+                supervised.read_input(i, row);
+                self.inputs.perturb(row, &mut rng);
+            }
+            // A division, so a single slice has weight exactly 1.
+            let weight = slice.len() as f64 / batch_len;
+            if k == 0 {
+                supervised.batch_gradient_at_inputs(x, slice, input, grad, sample_grad);
+                grad.iter_mut().for_each(|g| *g *= weight);
+            } else {
+                slice_grad.resize(x.len(), 0.0);
+                supervised.batch_gradient_at_inputs(x, slice, input, slice_grad, sample_grad);
+                grad.iter_mut()
+                    .zip(slice_grad.iter())
+                    .for_each(|(g, s)| *g += weight * s);
+            }
         }
-        supervised.batch_gradient_at_inputs(x, self.batch, input, grad, sample_grad);
     }
 
     /// Per-sample gradient of sample `i` (for gradient-noise statistics);

@@ -44,7 +44,7 @@ pub mod transform;
 pub mod variance_control;
 pub mod weight_decay;
 
-pub use evaluator::{Counts, Evaluator};
+pub use evaluator::{Counts, Evaluator, INPUT_SLICE};
 pub use input::{Augmentation, InputSite};
 pub use named::{parse, OPTIMIZER_HELP, OPTIMIZER_NAMES};
 pub use optimizer::{AnyProbe, AnyTransform, Optimizer, OptimizerState, StepBuffers};

@@ -352,19 +352,61 @@ pub(crate) fn reduce_in_order<'a, T: Scalar>(
         .for_each(|(b, out)| {
             crate::simd::widest(
                 #[inline(always)]
-                || {
-                    let start = b * REDUCE_BLOCK;
-                    let mut acc = [0.0f64; REDUCE_BLOCK];
-                    for c in 0..parts {
-                        let src = &part(c)[start..start + out.len()];
-                        for (a, &g) in acc.iter_mut().zip(src) {
-                            *a += g.to_f64();
-                        }
-                    }
-                    for (o, &a) in out.iter_mut().zip(&acc) {
-                        *o = T::from_f64(a * scale);
-                    }
-                },
+                || reduce_block(parts, &part, b * REDUCE_BLOCK, scale, out),
             )
         });
+}
+
+/// One block of [`reduce_in_order`]: entries `start..start + out.len()`
+/// (at most [`REDUCE_BLOCK`]), inlined into each vector width's copy.
+#[inline(always)]
+fn reduce_block<'a, T: Scalar>(
+    parts: usize,
+    part: impl Fn(usize) -> &'a [T],
+    start: usize,
+    scale: f64,
+    out: &mut [T],
+) {
+    let mut acc = [0.0f64; REDUCE_BLOCK];
+    for c in 0..parts {
+        let src = &part(c)[start..start + out.len()];
+        for (a, &g) in acc.iter_mut().zip(src) {
+            *a += g.to_f64();
+        }
+    }
+    for (o, &a) in out.iter_mut().zip(&acc) {
+        *o = T::from_f64(a * scale);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::{at_level, Level};
+
+    /// A reduction block has the same bits at every vector width the CPU
+    /// offers (the reduction runs under [`crate::simd::widest`]).
+    #[test]
+    fn reduction_is_identical_at_every_vector_width() {
+        let parts: Vec<Vec<f32>> = (0..3)
+            .map(|c| {
+                (0..REDUCE_BLOCK + 7)
+                    .map(|k| ((k * (c + 2)) as f32 * 0.37).sin())
+                    .collect()
+            })
+            .collect();
+        let reduced_at = |level| {
+            let mut out = vec![0.0f32; REDUCE_BLOCK - 5];
+            at_level(
+                level,
+                #[inline(always)]
+                || reduce_block(parts.len(), |c| &parts[c], 7, 1.0 / 3.0, &mut out),
+            );
+            out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        let baseline = reduced_at(Level::Baseline);
+        for level in Level::available() {
+            assert_eq!(reduced_at(level), baseline, "{level:?}");
+        }
+    }
 }

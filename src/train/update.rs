@@ -124,3 +124,42 @@ impl FusedUpdate {
         x.iter_mut().zip(u.iter()).for_each(|(x, &u)| *x += u);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::{at_level, Level};
+
+    /// A block of the fused update (weight decay, Nesterov momentum, a
+    /// scaled step) has the same bits at every vector width the CPU offers
+    /// (blocks run under [`crate::simd::widest`]).
+    #[test]
+    fn update_is_identical_at_every_vector_width() {
+        let update = FusedUpdate {
+            pieces: vec![
+                Piece::Decay(1e-3),
+                Piece::Scale(-0.05),
+                Piece::Momentum {
+                    beta: 0.9,
+                    nesterov: true,
+                },
+            ],
+        };
+        let len = BLOCK - 3;
+        let g: Vec<f32> = (0..len).map(|k| (k as f32 * 0.61).sin()).collect();
+        let updated_at = |level| {
+            let mut x: Vec<f32> = (0..len).map(|k| (k as f32 * 0.13).cos()).collect();
+            let mut m: Vec<f32> = (0..len).map(|k| (k as f32 * 0.29).sin() * 0.1).collect();
+            at_level(
+                level,
+                #[inline(always)]
+                || update.block_at_width(&mut x, &g, &mut m, 0.7),
+            );
+            x.iter().chain(&m).map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        let baseline = updated_at(Level::Baseline);
+        for level in Level::available() {
+            assert_eq!(updated_at(level), baseline, "{level:?}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod bench_w2;
 pub mod bench_w3;
 pub mod bench_w4;
 pub mod bench_w5;
+mod chain_stats;
 pub mod converge;
 pub mod escape;
 pub mod figures;

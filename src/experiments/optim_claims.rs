@@ -19,13 +19,15 @@
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
+use super::chain_stats::{ensure_finished, SquaredProjections};
+use super::sweep::linspace;
 use crate::error::{Error, Result};
 use crate::landscape::{self, Objective, StrictSaddle, WideningValley};
 use crate::measure::first_exit::FirstExit;
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::measure::flatness::perturbed_loss::{expected_loss_at, PerturbedLossConfig};
 use crate::models;
-use crate::optim::{self, run_chains, ChainObserver, ChainOutcome, Oracle, RunConfig};
+use crate::optim::{self, run_chains, ChainObserver, Oracle, RunConfig};
 use crate::plot::{Figure, Mark, Series};
 use crate::rng::{Rng, Seed};
 use crate::theory::{input_noise, NoisyGd, SaddleEscape, SeparableQuartic};
@@ -105,27 +107,6 @@ fn curve(label: String, mark: Mark, color: usize, points: Vec<(f64, f64)>) -> Se
     }
 }
 
-/// `n >= 2` evenly spaced values from `lo` to `hi`.
-fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-        .collect()
-}
-
-/// The chains of one run, or an error naming the first divergence (none of
-/// these figures runs outside its stability region, so a divergence is a
-/// bug to report, not an outcome to average).
-fn finished<O>(spec: &str, chains: Vec<optim::Chain<O>>) -> Result<Vec<optim::Chain<O>>> {
-    for chain in &chains {
-        if let ChainOutcome::Diverged { step } = chain.outcome {
-            return Err(Error::Unsupported(format!(
-                "{spec} diverged at step {step} in a stable configuration"
-            )));
-        }
-    }
-    Ok(chains)
-}
-
 // ---------------------------------------------------------------------------
 // 1. noisy_gd_covariance
 
@@ -164,27 +145,6 @@ pub struct NoisyGdCovarianceReport {
     /// The exact curve: `(lr, variance per eigen-direction)` up to 0.97 of
     /// the stability limit `2 / lambda_max`.
     pub curve: Vec<(f64, Vec<f64>)>,
-}
-
-/// Time average of `(v_i . x)^2` after burn-in, per direction `v_i`.
-struct Projections<'a> {
-    directions: &'a [Vec<f64>],
-    burn_in: u64,
-    sums: Vec<f64>,
-    count: u64,
-}
-
-impl ChainObserver for Projections<'_> {
-    fn observe(&mut self, t: u64, x: &[f64], _: &dyn Oracle, _: &mut Rng) -> Result<()> {
-        if t >= self.burn_in {
-            for (sum, v) in self.sums.iter_mut().zip(self.directions) {
-                let p: f64 = v.iter().zip(x).map(|(v, x)| v * x).sum();
-                *sum += p * p;
-            }
-            self.count += 1;
-        }
-        Ok(())
-    }
 }
 
 /// `noisy-gd:lr,temperature=0.5` on the quadratic with
@@ -241,21 +201,11 @@ pub fn noisy_gd_covariance_report(
             &starts,
             &run_cfg,
             cfg.seed(0).child(j as u64),
-            |_| Projections {
-                directions: &directions,
-                burn_in,
-                sums: vec![0.0; 2],
-                count: 0,
-            },
+            |_| SquaredProjections::new(&directions, burn_in),
         )?;
-        let runs = finished(&spec, runs)?;
+        ensure_finished(&spec, &runs)?;
         let measured = (0..2)
-            .map(|i| {
-                estimate(
-                    runs.iter()
-                        .map(|c| c.observer.sums[i] / c.observer.count as f64),
-                )
-            })
+            .map(|i| estimate(runs.iter().map(|c| c.observer.mean_square(i))))
             .collect();
         points.push(NoisyGdPoint {
             lr,
@@ -518,7 +468,7 @@ pub fn input_noise_ridge_report(
             cfg.seed(2).child(1).child(j as u64),
             |_| (),
         )?;
-        let runs = finished(&opt, runs)?;
+        ensure_finished(&opt, &runs)?;
         points.push(InputNoisePoint {
             sigma,
             measured: (0..p)
@@ -664,7 +614,7 @@ pub fn saddle_escape_report(
             cfg.seed(3).child(j as u64),
             |_| FirstExit::new(0, escape_radius),
         )?;
-        let runs = finished(&spec, runs)?;
+        ensure_finished(&spec, &runs)?;
         let steps: Vec<f64> = runs
             .iter()
             .filter_map(|c| c.observer.step().map(|s| s as f64))
@@ -847,7 +797,7 @@ pub fn anti_pgd_report(cfg: &OptimClaimsConfig, progress: &dyn Fn(&str)) -> Resu
                 u_sq: Vec::with_capacity(times.len()),
             },
         )?;
-        let runs = finished(spec, runs)?;
+        ensure_finished(spec, &runs)?;
         let at = |i: usize, f: fn(&ValleyRecorder<'_>, usize) -> f64| {
             estimate(runs.iter().map(|c| f(&c.observer, i)))
         };

@@ -6,8 +6,9 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+use super::super::chain_stats::ensure_finished;
 use super::stats::{pooled, Interval};
-use super::ula::{check_finished, line, mc_series};
+use super::ula::{line, mc_series};
 use crate::error::{Error, Result};
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::measure::posterior::Gaussian;
@@ -103,7 +104,7 @@ pub fn mandt_report(seed: u64, quick: bool) -> Result<MandtReport> {
             batch: Some(MANDT_BATCH),
         };
         let result = run_chains(&target, &optim::parse(&spec)?, &starts, &run, seed, |_| ())?;
-        check_finished(&spec, &result)?;
+        ensure_finished(&spec, &result)?;
         let moments: Vec<_> = result.iter().map(|c| &c.moments).collect();
         let stats = pooled(&moments, &posterior, 200, &mut seed.child(2).rng())?;
         points.push(MandtPoint { lr, kl: stats.kl });
@@ -293,7 +294,7 @@ pub fn sgld_tradeoff_report(seed: u64, quick: bool) -> Result<SgldTradeoffReport
             next: 0,
             errors: Vec::with_capacity(times.len()),
         })?;
-        check_finished("sgld", &result)?;
+        ensure_finished("sgld", &result)?;
         let measured = (0..times.len())
             .map(|i| {
                 let mut r = Running::default();

@@ -14,7 +14,8 @@
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
-use super::ula::{check_finished, line, mc_series};
+use super::super::chain_stats::ensure_finished;
+use super::ula::{line, mc_series};
 use crate::error::Result;
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::models::GaussianTarget;
@@ -109,7 +110,7 @@ pub fn sghmc_friction_report(seed: u64, quick: bool) -> Result<SghmcFrictionRepo
             next: 0,
             values: Vec::with_capacity(times.len()),
         })?;
-        check_finished(&spec, &result)?;
+        ensure_finished(&spec, &result)?;
         let measured = (0..times.len())
             .map(|i| {
                 let mut r = Running::default();

@@ -10,13 +10,14 @@
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
+use super::super::chain_stats::{ensure_finished, SquaredProjections};
 use super::super::sweep::linspace;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::models::GaussianTarget;
-use crate::optim::{self, run_chains, ChainObserver, ChainOutcome, Oracle, RunConfig};
+use crate::optim::{self, run_chains, RunConfig};
 use crate::plot::{Figure, Mark, Series};
-use crate::rng::{Rng, Seed};
+use crate::rng::Seed;
 use crate::theory::ula::{ula_stability_limit, UlaGaussian};
 use crate::theory::ula_bound::UlaW2Bound;
 
@@ -59,20 +60,6 @@ pub(super) fn line(label: String, mark: Mark, color: usize, points: Vec<(f64, f6
     }
 }
 
-/// An error naming the first diverged chain (these figures run only
-/// stable steps, so a divergence is a bug).
-pub(super) fn check_finished<O>(spec: &str, chains: &[optim::Chain<O>]) -> Result<()> {
-    match chains.iter().find_map(|c| match c.outcome {
-        ChainOutcome::Diverged { step } => Some(step),
-        ChainOutcome::Finished => None,
-    }) {
-        Some(step) => Err(Error::Unsupported(format!(
-            "{spec} diverged at step {step} in a stable configuration"
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// One step of the `ula_bias` sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UlaBiasPoint {
@@ -102,27 +89,6 @@ pub struct UlaBiasReport {
     pub burn_in: u64,
     /// The Monte Carlo sweep.
     pub points: Vec<UlaBiasPoint>,
-}
-
-/// Time average of `(u_i . x)^2` after burn-in, per eigenvector `u_i`.
-struct Projections {
-    directions: Vec<Vec<f64>>,
-    burn_in: u64,
-    sums: Vec<f64>,
-    count: u64,
-}
-
-impl ChainObserver for Projections {
-    fn observe(&mut self, t: u64, x: &[f64], _: &dyn Oracle, _: &mut Rng) -> Result<()> {
-        if t >= self.burn_in {
-            for (sum, u) in self.sums.iter_mut().zip(&self.directions) {
-                let p: f64 = u.iter().zip(x).map(|(u, x)| u * x).sum();
-                *sum += p * p;
-            }
-            self.count += 1;
-        }
-        Ok(())
-    }
 }
 
 /// Runs `ula:lr` on the 2-D target at a few steps up to 0.9 of the limit;
@@ -159,19 +125,14 @@ pub fn ula_bias_report(seed: u64, quick: bool) -> Result<UlaBiasReport> {
             batch: None,
         };
         let result = run_chains(&target, &optim::parse(&spec)?, &starts, &run, seed, |_| {
-            Projections {
-                directions: directions.clone(),
-                burn_in,
-                sums: vec![0.0; 2],
-                count: 0,
-            }
+            SquaredProjections::new(&directions, burn_in)
         })?;
-        check_finished(&spec, &result)?;
+        ensure_finished(&spec, &result)?;
         let measured = (0..2)
             .map(|i| {
                 let mut r = Running::default();
                 for c in &result {
-                    r.push(c.observer.sums[i] / c.observer.count as f64);
+                    r.push(c.observer.mean_square(i));
                 }
                 r.estimate()
             })

@@ -96,17 +96,6 @@ fn mc_series(label: String, color: usize, xs: &[f64], ys: &[Estimate]) -> Series
     }
 }
 
-/// A theory curve.
-fn curve(label: String, mark: Mark, color: usize, points: Vec<(f64, f64)>) -> Series {
-    Series {
-        label,
-        mark,
-        points,
-        error_bars: None,
-        color,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // 1. noisy_gd_covariance
 
@@ -245,14 +234,14 @@ pub fn noisy_gd_covariance_figure(r: &NoisyGdCovarianceReport) -> Result<Figure>
             &lrs,
             &measured,
         ));
-        series.push(curve(
+        series.push(Series::plain(
             "exact T/(lambda (1 - lr lambda/2))".into(),
             Mark::Line,
             i,
             r.curve.iter().map(|(lr, v)| (*lr, v[i])).collect(),
         ));
         let gibbs = r.temperature / lambda;
-        series.push(curve(
+        series.push(Series::plain(
             format!("Gibbs T/lambda = {gibbs:.3}"),
             Mark::Dashed,
             i,
@@ -380,13 +369,13 @@ pub fn weight_perturbation_figure(r: &WeightPerturbationReport) -> Result<Figure
                 &r.sigmas,
                 &r.measured,
             ),
-            curve(
+            Series::plain(
                 "exact L + sigma^2/2 Tr H + 3 sigma^4/4 sum q".into(),
                 Mark::Line,
                 1,
                 r.curve.iter().map(|&(s, e, _)| (s, e)).collect(),
             ),
-            curve(
+            Series::plain(
                 "second order L + sigma^2/2 Tr H".into(),
                 Mark::Dashed,
                 2,
@@ -509,7 +498,7 @@ pub fn input_noise_ridge_figure(r: &InputNoiseRidgeReport) -> Result<Figure> {
             &sigmas,
             &measured,
         ));
-        series.push(curve(
+        series.push(Series::plain(
             format!("x[{i}], ridge minimiser, lambda = s^2"),
             Mark::Line,
             i,
@@ -679,13 +668,13 @@ pub fn saddle_escape_figure(r: &SaddleEscapeReport) -> Result<Figure> {
                 &dims,
                 &measured,
             ),
-            curve(
+            Series::plain(
                 "exact mean (M)".into(),
                 Mark::Line,
                 1,
                 r.curve.iter().map(|&(d, m, _)| (d as f64, m)).collect(),
             ),
-            curve(
+            Series::plain(
                 "E ln(R/|x_1|) / ln(1 + lr gamma) (L), ~ ln(2d)/(2 lr gamma)".into(),
                 Mark::Dashed,
                 2,
@@ -834,7 +823,7 @@ pub fn anti_pgd_figure(r: &AntiPgdReport) -> Result<Figure> {
             &times,
             &m.trace,
         ));
-        series.push(curve(
+        series.push(Series::plain(
             format!("{}: E|u|^2", m.spec),
             Mark::Line,
             k,
@@ -845,13 +834,13 @@ pub fn anti_pgd_figure(r: &AntiPgdReport) -> Result<Figure> {
                 .collect(),
         ));
     }
-    series.push(curve(
+    series.push(Series::plain(
         format!("start Tr H = {:.3}", r.start_trace),
         Mark::Dashed,
         2,
         vec![(1.0, r.start_trace), (t_hi, r.start_trace)],
     ));
-    series.push(curve(
+    series.push(Series::plain(
         "PGD exact E Tr H after one step".into(),
         Mark::Points,
         3,

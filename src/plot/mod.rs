@@ -58,6 +58,19 @@ pub struct Series {
     pub color: usize,
 }
 
+impl Series {
+    /// A series without error bars (a theory curve, a measured line).
+    pub fn plain(label: String, mark: Mark, color: usize, points: Vec<(f64, f64)>) -> Self {
+        Self {
+            label,
+            mark,
+            points,
+            error_bars: None,
+            color,
+        }
+    }
+}
+
 /// A single-panel figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::chain_stats::ensure_finished;
 use super::stats::{pooled, Interval};
-use super::ula::{line, mc_series};
+use super::ula::mc_series;
 use crate::error::{Error, Result};
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::measure::posterior::Gaussian;
@@ -139,13 +139,13 @@ pub fn mandt_figure(r: &MandtReport) -> Result<Figure> {
         log_x: true,
         log_y: true,
         series: vec![
-            line(
+            Series::plain(
                 "OU approximation (Mandt et al.)".into(),
                 Mark::Dashed,
                 0,
                 ou,
             ),
-            line("exact discrete law".into(), Mark::Line, 1, exact),
+            Series::plain("exact discrete law".into(), Mark::Line, 1, exact),
             Series {
                 label: "SGD, bootstrap 95% CI".into(),
                 mark: Mark::Points,
@@ -158,7 +158,7 @@ pub fn mandt_figure(r: &MandtReport) -> Result<Figure> {
                 ),
                 color: 2,
             },
-            line(
+            Series::plain(
                 format!("lr* = 2 d b / Tr C_u = {:.3e}", r.lr_star),
                 Mark::Dashed,
                 3,
@@ -328,7 +328,7 @@ pub fn sgld_tradeoff_figure(r: &SgldTradeoffReport) -> Result<Figure> {
     let ms: Vec<f64> = r.times.iter().map(|&m| m as f64).collect();
     let mut series = Vec::new();
     for (i, (h, exact, measured)) in r.constant.iter().enumerate() {
-        series.push(line(
+        series.push(Series::plain(
             format!("constant h = {h}: exact"),
             Mark::Line,
             i,
@@ -342,7 +342,7 @@ pub fn sgld_tradeoff_figure(r: &SgldTradeoffReport) -> Result<Figure> {
         ));
     }
     let k = r.constant.len();
-    series.push(line(
+    series.push(Series::plain(
         format!("decreasing h0 m^-1/3, h0 = {}: exact", r.h0),
         Mark::Line,
         k,
@@ -352,7 +352,7 @@ pub fn sgld_tradeoff_figure(r: &SgldTradeoffReport) -> Result<Figure> {
             .collect(),
     ));
     let (m_last, e_last) = (ms[ms.len() - 1], r.decreasing[r.decreasing.len() - 1]);
-    series.push(line(
+    series.push(Series::plain(
         "m^-2/3".into(),
         Mark::Dashed,
         k + 1,

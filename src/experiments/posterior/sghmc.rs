@@ -15,13 +15,13 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use super::super::chain_stats::ensure_finished;
-use super::ula::{line, mc_series};
+use super::ula::mc_series;
 use crate::error::Result;
 use crate::measure::flatness::estimate::{Estimate, Running};
 use crate::models::GaussianTarget;
 use crate::optim::gaussian_noise::GaussianNoise;
 use crate::optim::{self, run_chains, AnyTransform, ChainObserver, Optimizer, Oracle, RunConfig};
-use crate::plot::{Figure, Mark};
+use crate::plot::{Figure, Mark, Series};
 use crate::rng::{Rng, Seed};
 use crate::theory::sghmc::SghmcGaussian;
 
@@ -161,7 +161,7 @@ pub fn sghmc_friction_figure(r: &SghmcFrictionReport) -> Result<Figure> {
         } else {
             "uncorrected, beta_hat = 0".into()
         };
-        series.push(line(
+        series.push(Series::plain(
             format!("{name}: exact (stationary {:.3})", c.stationary),
             Mark::Line,
             i,
@@ -171,13 +171,13 @@ pub fn sghmc_friction_figure(r: &SghmcFrictionReport) -> Result<Figure> {
             ks.iter().copied().zip(c.measured.iter().copied()).collect();
         series.push(mc_series(format!("{name}: SGHMC, 95% CI"), i, &pts));
     }
-    series.push(line(
+    series.push(Series::plain(
         "naive SGHMC (no friction): exact".into(),
         Mark::Dashed,
         2,
         ks.iter().copied().zip(r.naive.iter().copied()).collect(),
     ));
-    series.push(line(
+    series.push(Series::plain(
         "target variance".into(),
         Mark::Dashed,
         3,

@@ -49,17 +49,6 @@ pub(super) fn mc_series(label: String, color: usize, points: &[(f64, Estimate)])
     }
 }
 
-/// A line series.
-pub(super) fn line(label: String, mark: Mark, color: usize, points: Vec<(f64, f64)>) -> Series {
-    Series {
-        label,
-        mark,
-        points,
-        error_bars: None,
-        color,
-    }
-}
-
 /// One step of the `ula_bias` sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UlaBiasPoint {
@@ -178,7 +167,7 @@ pub fn ula_bias_figure(r: &UlaBiasReport) -> Result<Figure> {
             })
             .collect::<Result<Vec<_>>>()?;
         top = top.max(curve.iter().map(|p| p.1).fold(0.0, f64::max));
-        series.push(line(
+        series.push(Series::plain(
             format!("exact, sigma^2 = {s2:.2}"),
             Mark::Line,
             i,
@@ -186,7 +175,7 @@ pub fn ula_bias_figure(r: &UlaBiasReport) -> Result<Figure> {
         ));
         let mc: Vec<(f64, Estimate)> = r.points.iter().map(|p| (p.lr, p.measured[i])).collect();
         series.push(mc_series(format!("ULA, 95% CI, sigma^2 = {s2:.2}"), i, &mc));
-        series.push(line(
+        series.push(Series::plain(
             String::new(),
             Mark::Dashed,
             i,
@@ -194,7 +183,7 @@ pub fn ula_bias_figure(r: &UlaBiasReport) -> Result<Figure> {
         ));
     }
     let bottom = r.sigma2.iter().copied().fold(f64::INFINITY, f64::min);
-    series.push(line(
+    series.push(Series::plain(
         format!("stability limit 2 lambda_min = {:.2}", r.stability_limit),
         Mark::Dashed,
         2,
@@ -269,13 +258,13 @@ pub fn ula_w2_bound_report() -> Result<UlaW2BoundReport> {
 pub fn ula_w2_bound_figure(r: &UlaW2BoundReport) -> Result<Figure> {
     let mut series = Vec::new();
     for (i, BoundCurve { lr, rows }) in r.curves.iter().enumerate() {
-        series.push(line(
+        series.push(Series::plain(
             format!("exact W2, lr = {lr:.3}"),
             Mark::Line,
             i,
             rows.iter().map(|&(k, w, _)| (k as f64, w)).collect(),
         ));
-        series.push(line(
+        series.push(Series::plain(
             format!("Dalalyan-Karagulyan bound, lr = {lr:.3}"),
             Mark::Dashed,
             i,

@@ -2,9 +2,12 @@
 //! checkpoint gives exactly the report of an uninterrupted run; a
 //! checkpoint that does not belong to the configuration is refused.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::ScratchDir;
 
 /// A run long enough (tens of millions of steps) to be killed after its
 /// first checkpoint and before its end.
@@ -22,13 +25,6 @@ const RUN: &[&str] = &[
     "2",
     "--json",
 ];
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("perturbo-ck-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn perturbo(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_perturbo"))
@@ -65,7 +61,7 @@ fn kill_after_first_checkpoint(args: &[&str], ck: &std::path::Path) {
 
 #[test]
 fn a_killed_run_resumes_to_the_uninterrupted_report() {
-    let dir = scratch("resume");
+    let dir = ScratchDir::new("ck", "resume");
     let ck = dir.join("run.ck");
     let ck_arg = ck.to_str().unwrap();
     let mut args = RUN.to_vec();
@@ -91,7 +87,7 @@ fn a_killed_run_resumes_to_the_uninterrupted_report() {
 
 #[test]
 fn a_foreign_or_broken_checkpoint_is_refused() {
-    let dir = scratch("foreign");
+    let dir = ScratchDir::new("ck", "foreign");
     let ck = dir.join("run.ck");
     std::fs::write(&ck, b"not json").unwrap();
     let out = perturbo(&[

@@ -1,21 +1,17 @@
 //! The command line: bad input gets one line naming the problem, a non-zero
 //! exit and no output file; good input gets the promised JSON fields.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
+
+use common::ScratchDir;
 
 fn perturbo(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_perturbo"))
         .args(args)
         .output()
         .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("perturbo-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -43,7 +39,7 @@ fn bad_escape_inputs_fail_with_one_line_and_no_output() {
         (&["--paths", "1000000000000"], "paths"),
         (&["--bogus-flag"], "--bogus-flag"),
     ];
-    let dir = scratch("bad");
+    let dir = ScratchDir::new("cli", "bad");
     for (i, (extra, needle)) in cases.iter().enumerate() {
         let out_file = dir.join(format!("report-{i}.json"));
         let mut args = vec![
@@ -79,12 +75,11 @@ fn bad_escape_inputs_fail_with_one_line_and_no_output() {
     }
     let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(leftovers.is_empty(), "files left behind: {leftovers:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn escape_json_has_the_promised_fields_and_is_written_atomically() {
-    let dir = scratch("good");
+    let dir = ScratchDir::new("cli", "good");
     let out_file = dir.join("escape.json");
     let out = perturbo(&[
         "escape",
@@ -134,7 +129,6 @@ fn escape_json_has_the_promised_fields_and_is_written_atomically() {
         printed["escaped"].as_u64().unwrap() + printed["censored"].as_u64().unwrap(),
         300
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -5,6 +5,9 @@
 //! 1e-5 per comparison under the normal approximation) and the allowance is
 //! the discretisation error of Euler-Maruyama stated next to each test.
 
+mod common;
+
+use common::on_threads;
 use perturbo::experiments::escape::{self, EscapeConfig, NoiseKind, Target};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -185,11 +188,9 @@ fn escape_is_bit_identical_for_1_2_and_8_threads() {
         ..EscapeConfig::default()
     };
     let run_with = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| serde_json::to_string(&escape::run(&cfg, &|_| {}).unwrap()).unwrap())
+        on_threads(threads, || {
+            serde_json::to_string(&escape::run(&cfg, &|_| {}).unwrap()).unwrap()
+        })
     };
     let one = run_with(1);
     assert_eq!(one, run_with(2));

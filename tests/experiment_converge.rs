@@ -7,6 +7,9 @@
 //! at 5 SE a two-sided false alarm has probability about 6e-7 per
 //! comparison, and the seeds are fixed).
 
+mod common;
+
+use common::on_threads;
 use perturbo::experiments::converge::{self, ConvergeConfig, ConvergeReport, MethodResult};
 use perturbo::Error;
 
@@ -28,12 +31,8 @@ fn method<'a>(r: &'a ConvergeReport, spec: &str) -> &'a MethodResult {
 fn quick_config_runs_and_replays_for_any_thread_count() {
     let cfg = ConvergeConfig::quick();
     let a = quick();
-    let one_thread = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a one-thread pool")
-        .install(|| converge::run(&cfg, &|_| {}))
-        .expect("quick config runs on one thread");
+    let one_thread =
+        on_threads(1, || converge::run(&cfg, &|_| {})).expect("quick config runs on one thread");
     assert_eq!(a, one_thread, "the report depends on the thread count");
     assert_eq!(a.methods.len(), cfg.methods.len());
     for m in &a.methods {

@@ -3,6 +3,9 @@
 //! Gibbs law predicts, n-D landscapes and models run, and bad configs are
 //! rejected.
 
+mod common;
+
+use common::on_threads;
 use perturbo::experiments::flatness::{
     self, FlatnessConfig, FlatnessReport, MethodSweep, Proportion,
 };
@@ -100,11 +103,7 @@ fn replays_bit_identically_for_any_thread_count() {
     cfg.chains = 40;
     cfg.steps = 500;
     let a = flatness::run(&cfg, &quiet).unwrap();
-    let one_thread = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let b = one_thread.install(|| flatness::run(&cfg, &quiet).unwrap());
+    let b = on_threads(1, || flatness::run(&cfg, &quiet).unwrap());
     assert_eq!(a, b);
     let json = serde_json::to_string(&a).unwrap();
     let back: FlatnessReport = serde_json::from_str(&json).unwrap();

@@ -3,11 +3,14 @@
 //! the IDX reader on malformed files (truncated, bad magic, wrong type,
 //! oversized header, trailing bytes, gzip bomb, missing files).
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
+use common::ScratchDir;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use perturbo::data::mnist::{
@@ -230,14 +233,6 @@ fn split_construction_is_validated() {
 
 // ---------------------------------------------------------------- malformed
 
-/// A fresh empty directory for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("perturbo-mnist-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Writes `bytes` gzip-compressed to `path`.
 fn write_gz(path: &Path, bytes: &[u8]) {
     let mut enc = GzEncoder::new(std::fs::File::create(path).unwrap(), Compression::fast());
@@ -315,7 +310,7 @@ fn idx_rejects_malformed_headers_and_lengths() {
 
 #[test]
 fn gzip_bomb_stops_at_the_cap() {
-    let dir = temp_dir("bomb");
+    let dir = ScratchDir::new("mnist", "bomb");
     let path = dir.join("bomb.gz");
     // A header claiming (cap + 1) bytes of zeros: valid but past the cap.
     // Written in 1 MiB chunks so the test never holds it uncompressed.
@@ -340,17 +335,15 @@ fn gzip_bomb_stops_at_the_cap() {
     write_gz(&capped, &idx_bytes(0x08, &[100], &[1; 100]));
     assert!(Idx::read_gz_capped(&capped, 50).is_err());
     assert_eq!(Idx::read_gz_capped(&capped, 108).unwrap().dims(), &[100]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn not_gzip_is_a_clear_error() {
-    let dir = temp_dir("plain");
+    let dir = ScratchDir::new("mnist", "plain");
     let path = dir.join("plain.gz");
     std::fs::write(&path, idx_bytes(0x08, &[3], &[1, 2, 3])).unwrap();
     let msg = Idx::read_gz(&path).unwrap_err().to_string();
     assert!(msg.contains("plain.gz") && msg.contains("gzip"), "{msg}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -368,8 +361,8 @@ fn missing_directory_is_a_one_line_error() {
 
 /// Writes a tiny MNIST-like directory; `train_images` and `train_labels`
 /// replace the training files' contents.
-fn fake_mnist(name: &str, train_images: &[u8], train_labels: &[u8]) -> PathBuf {
-    let dir = temp_dir(name);
+fn fake_mnist(name: &str, train_images: &[u8], train_labels: &[u8]) -> ScratchDir {
+    let dir = ScratchDir::new("mnist", name);
     let image = [0_u8; PIXELS];
     write_gz(&dir.join(TRAIN_IMAGES), train_images);
     write_gz(&dir.join(TRAIN_LABELS), train_labels);
@@ -416,7 +409,6 @@ fn inconsistent_files_are_rejected() {
         let msg = Mnist::load(&dir).unwrap_err().to_string();
         assert!(msg.contains(culprit), "{name}: {msg}");
         assert!(!msg.contains('\n'), "{name}: {msg}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
     // The same directory with consistent files loads, and the
     // normalisation comes from the training images (half 0, half 1).
@@ -425,7 +417,6 @@ fn inconsistent_files_are_rejected() {
     assert_eq!(fake.train().n(), 2);
     assert!((fake.normalisation().mean() - 0.5).abs() <= f64::EPSILON);
     assert!((fake.normalisation().std() - 0.5).abs() <= f64::EPSILON);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 proptest! {

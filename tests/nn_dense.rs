@@ -2,6 +2,9 @@
 //! finite differences, batch gradients against per-sample ones, thread-count
 //! determinism, spec errors, and descent under gradient steps.
 
+mod common;
+
+use common::on_threads;
 use perturbo::error::Error;
 use perturbo::nn::{
     Activation, AnyLayer, Data, Init, Loss, Network, Scalar, Targets, Workspace, CHUNK,
@@ -231,11 +234,7 @@ fn bit_identical_for_any_thread_count() {
     let data = data(Loss::CrossEntropy, &x32, d, &labels, &t32, k);
     let batch: Vec<usize> = (0..n).rev().collect();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
+        on_threads(threads, || {
             let mut ws = Workspace::new(&mlp, n);
             let mut g = vec![0.0f32; mlp.dim()];
             let loss = mlp

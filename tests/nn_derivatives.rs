@@ -19,6 +19,9 @@
 //! normal data has probability about 1e-5 per value; the data are fixed by
 //! seed, so a test either always or never meets one, never flakily.
 
+mod common;
+
+use common::on_threads;
 use perturbo::error::Error;
 use perturbo::nn::{
     Activate, Activation, AnyLayer, Conv2d, Data, Dense, Init, Layer, Loss, MaxPool2d, Network,
@@ -555,11 +558,7 @@ fn bit_identical_for_any_thread_count() {
         let p: Vec<f32> = net.init_params(Seed(91));
         let v: Vec<f32> = normals(net.dim(), 92).iter().map(|&a| a as f32).collect();
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 let dim = net.dim();
                 let mut ws = Workspace::new(&net, n);
                 let mut g = vec![0.0f32; dim];

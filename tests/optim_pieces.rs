@@ -1,6 +1,9 @@
 //! Same-seed pins, rescaling, validation and determinism of every optimizer
 //! piece, through the one driver.
 
+mod common;
+
+use common::on_threads;
 use perturbo::experiments::run::{self, RunExperiment};
 use perturbo::landscape::{self, Quadratic};
 use perturbo::optim::{self, run_chains, RunConfig};
@@ -311,11 +314,9 @@ fn reports_do_not_depend_on_the_thread_count() {
         ..RunExperiment::default()
     };
     let with = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| serde_json::to_string(&run::run(&cfg).unwrap()).unwrap())
+        on_threads(threads, || {
+            serde_json::to_string(&run::run(&cfg).unwrap()).unwrap()
+        })
     };
     assert_eq!(with(1), with(3));
 }

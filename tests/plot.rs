@@ -1,8 +1,9 @@
 //! The plot module: both files are written, log axes refuse what they cannot
 //! show, and rendering is deterministic.
 
-use std::path::PathBuf;
+mod common;
 
+use common::ScratchDir;
 use perturbo::plot::{render_png, render_svg, save, Figure, Mark, Series};
 use perturbo::Error;
 
@@ -45,12 +46,6 @@ fn figure(log: bool) -> Figure {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("perturbo-plot-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 fn unsupported_message(r: perturbo::Result<String>) -> String {
     match r {
         Err(Error::Unsupported(msg)) => msg,
@@ -60,7 +55,7 @@ fn unsupported_message(r: perturbo::Result<String>) -> String {
 
 #[test]
 fn save_writes_png_and_svg_for_linear_and_log_axes() {
-    let dir = scratch("save");
+    let dir = ScratchDir::unmade("plot", "save");
     for log in [false, true] {
         let fig = figure(log);
         let stem = if log { "loglog" } else { "linear" };
@@ -100,7 +95,6 @@ fn save_writes_png_and_svg_for_linear_and_log_axes() {
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -124,7 +118,7 @@ fn log_axis_rejects_non_positive_values_naming_the_series() {
     );
 
     // save fails before writing anything.
-    let dir = scratch("reject");
+    let dir = ScratchDir::unmade("plot", "reject");
     fig.series[0].error_bars.as_mut().unwrap()[1].0 = 0.0;
     assert!(save(&fig, &dir, "bad").is_err());
     assert!(!dir.exists(), "a rejected figure left files behind");

@@ -52,6 +52,9 @@
 //! its relaxation time), at a family-wise false-alarm rate `1e-4`
 //! (Bonferroni: `2.5e-5` per marginal).
 
+mod common;
+
+use common::on_threads;
 use nalgebra::{DMatrix, DVector};
 use perturbo::experiments::logistic_reference::{self, ReferenceConfig};
 use perturbo::measure::ks::ks_critical_value;
@@ -556,11 +559,7 @@ fn chains_json(spec: &str, batch: Option<usize>, threads: usize, seed: u64) -> S
         burn_in: 100,
         batch,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let chains = pool.install(|| {
+    let chains = on_threads(threads, || {
         run_chains(
             &post,
             &optim::parse(spec).unwrap(),

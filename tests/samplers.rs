@@ -13,6 +13,9 @@
 //! would be biased by the autocorrelation). Seeds are fixed: the tests are
 //! deterministic.
 
+mod common;
+
+use common::on_threads;
 use nalgebra::{Matrix3, Vector3};
 use perturbo::experiments::run::{self, RunExperiment};
 use perturbo::landscape::Quadratic;
@@ -446,11 +449,7 @@ fn run_json(spec: &str, threads: usize) -> String {
         burn_in: 100,
         batch: None,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    let chains = pool.install(|| {
+    let chains = on_threads(threads, || {
         run_chains(
             &target,
             &opt,

@@ -21,8 +21,11 @@
 //! scheme of the wrong order fails (checked by
 //! `the_check_rejects_the_neighbouring_order`).
 
+mod common;
+
 use std::sync::OnceLock;
 
+use common::on_threads;
 use perturbo::experiments::order::{self, ErrorKind, OrderConfig, OrderReport};
 use perturbo::landscape::Quadratic;
 use perturbo::noise::{Diffusion, Structure};
@@ -213,13 +216,7 @@ fn report_is_identical_for_one_and_two_threads() {
         finest_level: 4,
         ..OrderConfig::default()
     };
-    let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| order::run(&cfg).unwrap())
-    };
+    let on = |threads: usize| on_threads(threads, || order::run(&cfg).unwrap());
     let (one, two) = (on(1), on(2));
     assert_eq!(one, two);
     // And the JSON the CLI writes is the same text.

@@ -4,10 +4,13 @@
 //! and the fused `f32` update agrees with the generic `f64` one within the
 //! rounding bound derived below.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::ScratchDir;
 use perturbo::landscape::FiniteSum;
 use perturbo::nn::objective::NetObjective;
 use perturbo::nn::{Network, Workspace};
@@ -21,13 +24,6 @@ fn perturbo(args: &[&str]) -> std::process::Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("perturbo-train-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The report without its timing fields (`seconds`, `samples_per_sec`,
@@ -340,7 +336,7 @@ const SMALL: &[&str] = &[
 
 #[test]
 fn a_killed_run_resumes_to_the_uninterrupted_report() {
-    let dir = scratch("resume");
+    let dir = ScratchDir::new("train", "resume");
     let ck = dir.join("train.ck");
     let csv = dir.join("epochs.csv");
     let mut args = SMALL.to_vec();
@@ -459,7 +455,7 @@ fn malformed_mnist(dir: &Path) {
 
 #[test]
 fn bad_input_fails_in_one_line_and_writes_nothing() {
-    let dir = scratch("bad");
+    let dir = ScratchDir::new("train", "bad");
     let broken = dir.join("broken");
     malformed_mnist(&broken);
     let missing = dir.join("nowhere");

@@ -103,7 +103,7 @@ pub struct W2Report {
     pub test_accuracy: f64,
     /// Mean minibatch loss of the epoch.
     pub train_loss: f64,
-    /// The count of [`train_flops_per_sample`] (`6 x` multiply-adds).
+    /// The count of [`train_flops_per_sample`] (the arithmetic done).
     pub flops_per_sample: f64,
     /// `samples_per_sec x flops_per_sample`, in GFLOP/s.
     pub gflops: f64,

@@ -7,8 +7,10 @@
 //! paths fill the pipeline while one path's update waits on its previous
 //! value); rayon spreads blocks over threads and results are gathered in
 //! block order, and observers are merged in that same order. Each block
-//! runs compiled for the CPU's widest vectors ([`crate::simd::widest`]; the
-//! same bits at every width).
+//! runs under [`crate::simd::widest`], so its vector passes (the scheme's
+//! step, the checks) are compiled for the CPU's widest vectors, with the
+//! same bits at every width; the scalar sampler they call gains nothing
+//! from it.
 //!
 //! A path ends in one of three outcomes ([`Outcome`]): it fires the event
 //! (escapes), reaches the horizon (censored), or produces a NaN/Inf

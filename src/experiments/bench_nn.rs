@@ -142,9 +142,11 @@ mod tests {
     #[test]
     fn w2a_counts_match_the_peers_counter() {
         let net = Network::parse("mlp:784-512-256-10").unwrap();
-        // An exact integer count carried in an f64.
+        // An exact integer count carried in an f64; PyTorch's, not ours.
         assert_eq!(train_flops_per_sample(&net) as u64, 2_407_424);
-        // 5,616,640,000 / 3,209,216,000 = 1.750.
+        // By hand: 2 FLOP x (2 x 784 x 512 for the first layer, 6 x (512 x
+        // 256 + 256 x 10) for the others) x 1,000 samples; the peer's
+        // 5,616,640,000 is 1.750 times as much.
         assert_eq!(2 * hvp_macs_per_sample(&net) * 1000, 3_209_216_000);
     }
 }

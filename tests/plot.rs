@@ -124,6 +124,32 @@ fn log_axis_rejects_non_positive_values_naming_the_series() {
     assert!(!dir.exists(), "a rejected figure left files behind");
 }
 
+/// `Series::with_bars` keeps each point with its own bar, and clipping for a
+/// log axis raises only the lower ends below a tenth of their point, so a
+/// bar that reached zero is drawable and the others are untouched.
+#[test]
+fn bars_stay_with_their_points_and_clip_only_low_ends() {
+    let series = Series::with_bars(
+        "measured".to_string(),
+        2,
+        [(1.0, 10.0, (-5.0, 20.0)), (2.0, 4.0, (3.0, 5.0))],
+    );
+    assert_eq!(series.mark, Mark::Points);
+    assert_eq!(series.points, vec![(1.0, 10.0), (2.0, 4.0)]);
+    assert_eq!(series.error_bars, Some(vec![(-5.0, 20.0), (3.0, 5.0)]));
+    let clipped = series.clipped_for_log_axis();
+    assert_eq!(clipped.error_bars, Some(vec![(1.0, 20.0), (3.0, 5.0)]));
+    let fig = Figure {
+        title: "clipped".to_string(),
+        x_label: "x".to_string(),
+        y_label: "y".to_string(),
+        log_x: true,
+        log_y: true,
+        series: vec![clipped],
+    };
+    assert!(render_svg(&fig).is_ok());
+}
+
 #[test]
 fn malformed_series_are_rejected() {
     let mut fig = figure(false);

@@ -53,9 +53,6 @@ use crate::plot::{Figure, Mark, Series};
 use crate::rng::{Rng, Seed};
 use crate::theory::sgd_bound::{QuadraticSgd, SgdBound};
 
-/// Normal quantile of the figure's two-sided 95% bands.
-const Z95: f64 = 1.96;
-
 /// Configuration; the defaults draw `figures/converge.png`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -525,22 +522,17 @@ pub fn figure(r: &ConvergeReport) -> Result<Figure> {
                 .zip(&curve.sq_distance)
                 .map(|(&t, e)| (t, e.mean))
                 .collect();
-            series.push(Series {
-                label: format!("{} (95% band)", m.spec),
-                mark: Mark::Points,
-                error_bars: Some(
-                    curve
-                        .sq_distance
+            series.push(
+                Series::with_bars(
+                    format!("{} (95% band)", m.spec),
+                    k,
+                    times
                         .iter()
-                        .map(|e| {
-                            let half = Z95 * e.std_error;
-                            ((e.mean - half).max(0.1 * e.mean), e.mean + half)
-                        })
-                        .collect(),
-                ),
-                points: points.clone(),
-                color: k,
-            });
+                        .zip(&curve.sq_distance)
+                        .map(|(&t, e)| (t, e.mean, e.ci95())),
+                )
+                .clipped_for_log_axis(),
+            );
             series.push(Series {
                 label: String::new(),
                 mark: Mark::Line,

@@ -43,8 +43,8 @@ use super::run::MAX_WORK;
 use crate::error::{ensure_at_least, ensure_finite, ensure_positive, Error, Result};
 use crate::landscape::{AnyLandscape, Landscape};
 use crate::measure::flatness::{
-    self as measures, exact::EXACT_MAX_DIM, Estimate, FlatnessConfig as MeasureConfig,
-    FlatnessReport as Measured,
+    self as measures, estimate::Z95, exact::EXACT_MAX_DIM, Estimate,
+    FlatnessConfig as MeasureConfig, FlatnessReport as Measured,
 };
 use crate::optim::{self, require, run_chains, ChainObserver, ChainOutcome, Oracle, RunConfig};
 use crate::plot::{Figure, Mark, Series};
@@ -56,8 +56,6 @@ use rand::RngExt;
 const LEVEL: &str = "{s}";
 /// The placeholder for its reciprocal.
 const INVERSE_LEVEL: &str = "{1/s}";
-/// Normal quantile of the figure's 95% intervals.
-pub const Z95: f64 = 1.959_963_984_540_054;
 /// Points of the Gibbs theory curve.
 const THEORY_POINTS: usize = 40;
 
@@ -672,21 +670,12 @@ pub fn figure(report: &FlatnessReport) -> Result<Figure> {
             });
             continue;
         }
-        series.push(Series {
-            label: m.label.clone(),
-            mark: Mark::Points,
-            points: flat
-                .iter()
-                .filter_map(|(s, f)| s.map(|s| (s, f.p)))
-                .collect(),
-            error_bars: Some(
-                flat.iter()
-                    .filter(|(s, _)| s.is_some())
-                    .map(|(_, f)| (f.low, f.high))
-                    .collect(),
-            ),
+        series.push(Series::with_bars(
+            m.label.clone(),
             color,
-        });
+            flat.iter()
+                .filter_map(|(s, f)| s.map(|s| (s, f.p, (f.low, f.high)))),
+        ));
         if let (true, Some(l)) = (m.gibbs, &landscape) {
             let (a, b) = (
                 m.levels.iter().copied().fold(f64::INFINITY, f64::min),

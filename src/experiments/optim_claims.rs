@@ -32,9 +32,6 @@ use crate::plot::{Figure, Mark, Series};
 use crate::rng::{Rng, Seed};
 use crate::theory::{input_noise, NoisyGd, SaddleEscape, SeparableQuartic};
 
-/// Normal quantile of the figures' two-sided 95% intervals.
-const Z95: f64 = 1.96;
-
 /// Points on each dense theory curve.
 const CURVE_POINTS: usize = 60;
 
@@ -79,21 +76,6 @@ fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
     let mut running = Running::default();
     values.into_iter().for_each(|v| running.push(v));
     running.estimate()
-}
-
-/// Monte Carlo points with 95% intervals `mean +- 1.96 SE`.
-fn mc_series(label: String, color: usize, xs: &[f64], ys: &[Estimate]) -> Series {
-    Series {
-        label,
-        mark: Mark::Points,
-        points: xs.iter().zip(ys).map(|(&x, e)| (x, e.mean)).collect(),
-        error_bars: Some(
-            ys.iter()
-                .map(|e| (e.mean - Z95 * e.std_error, e.mean + Z95 * e.std_error))
-                .collect(),
-        ),
-        color,
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -228,11 +210,12 @@ pub fn noisy_gd_covariance_figure(r: &NoisyGdCovarianceReport) -> Result<Figure>
     let mut series = Vec::new();
     for (i, &lambda) in r.eigenvalues.iter().enumerate() {
         let measured: Vec<Estimate> = r.points.iter().map(|p| p.measured[i]).collect();
-        series.push(mc_series(
+        series.push(Series::with_bars(
             format!("noisy GD, lambda = {lambda:.3} (95% CI)"),
             i,
-            &lrs,
-            &measured,
+            lrs.iter()
+                .zip(&measured)
+                .map(|(&x, e)| (x, e.mean, e.ci95())),
         ));
         series.push(Series::plain(
             "exact T/(lambda (1 - lr lambda/2))".into(),
@@ -363,11 +346,13 @@ pub fn weight_perturbation_figure(r: &WeightPerturbationReport) -> Result<Figure
         log_x: false,
         log_y: false,
         series: vec![
-            mc_series(
+            Series::with_bars(
                 format!("Monte Carlo, {} antithetic pairs (95% CI)", r.pairs),
                 0,
-                &r.sigmas,
-                &r.measured,
+                r.sigmas
+                    .iter()
+                    .zip(&r.measured)
+                    .map(|(&x, e)| (x, e.mean, e.ci95())),
             ),
             Series::plain(
                 "exact L + sigma^2/2 Tr H + 3 sigma^4/4 sum q".into(),
@@ -492,11 +477,13 @@ pub fn input_noise_ridge_figure(r: &InputNoiseRidgeReport) -> Result<Figure> {
     let mut series = Vec::new();
     for i in 0..r.ols.len() {
         let measured: Vec<Estimate> = r.points.iter().map(|p| p.measured[i]).collect();
-        series.push(mc_series(
+        series.push(Series::with_bars(
             format!("x[{i}], input noise + SGD (95% CI)"),
             i,
-            &sigmas,
-            &measured,
+            sigmas
+                .iter()
+                .zip(&measured)
+                .map(|(&x, e)| (x, e.mean, e.ci95())),
         ));
         series.push(Series::plain(
             format!("x[{i}], ridge minimiser, lambda = s^2"),
@@ -662,11 +649,12 @@ pub fn saddle_escape_figure(r: &SaddleEscapeReport) -> Result<Figure> {
         log_x: true,
         log_y: false,
         series: vec![
-            mc_series(
+            Series::with_bars(
                 format!("PGD, {} chains (95% CI)", r.chains),
                 0,
-                &dims,
-                &measured,
+                dims.iter()
+                    .zip(&measured)
+                    .map(|(&x, e)| (x, e.mean, e.ci95())),
             ),
             Series::plain(
                 "exact mean (M)".into(),
@@ -817,11 +805,13 @@ pub fn anti_pgd_figure(r: &AntiPgdReport) -> Result<Figure> {
     let t_hi = times.last().copied().unwrap_or(1.0);
     let mut series = Vec::new();
     for (k, m) in r.methods.iter().enumerate() {
-        series.push(mc_series(
+        series.push(Series::with_bars(
             format!("{}: E Tr H (95% CI)", m.spec),
             k,
-            &times,
-            &m.trace,
+            times
+                .iter()
+                .zip(&m.trace)
+                .map(|(&x, e)| (x, e.mean, e.ci95())),
         ));
         series.push(Series::plain(
             format!("{}: E|u|^2", m.spec),

@@ -62,6 +62,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::error::{ensure_finite, ensure_positive, Error, Result};
 use crate::landscape::Quadratic;
+use crate::measure::flatness::estimate::interval95;
 use crate::noise::{Diffusion, Structure};
 use crate::plot::{Figure, Mark, Series};
 use crate::rng::Seed;
@@ -802,9 +803,6 @@ fn scheme_color(scheme: &str) -> usize {
 /// Palette index of the dashed reference slopes (black in the shared palette).
 const REFERENCE_COLOR: usize = 6;
 
-/// Normal quantile of the error bars (95%).
-const Z95: f64 = 1.959_963_984_540_054;
-
 /// The log-log order plot of one problem: error against `dt` with 95%
 /// error bars for Monte Carlo estimates (their lower end clipped at a tenth of the point where the
 /// interval reaches 0, which a log axis cannot show), one series per
@@ -832,24 +830,25 @@ pub fn problem_figure(report: &OrderReport, problem: &str) -> Figure {
         let slope = row
             .fit
             .map_or_else(String::new, |f| format!(" (slope {:.2})", f.slope));
-        series.push(Series {
-            label: format!("{} {kind}{slope}", row.scheme),
-            mark: match row.kind {
-                ErrorKind::Strong => Mark::Points,
-                ErrorKind::Weak => Mark::Line,
-            },
-            points: kept.iter().map(|p| (p.dt, p.error)).collect(),
-            // Exact-moment rows have no sampling error and get no bars.
-            error_bars: (row.estimator == Estimator::CoupledMonteCarlo).then(|| {
-                kept.iter()
-                    .map(|p| {
-                        let half = Z95 * p.standard_error;
-                        ((p.error - half).max(0.1 * p.error), p.error + half)
-                    })
-                    .collect()
-            }),
-            color: scheme_color(&row.scheme),
-        });
+        series.push(
+            Series {
+                label: format!("{} {kind}{slope}", row.scheme),
+                mark: match row.kind {
+                    ErrorKind::Strong => Mark::Points,
+                    ErrorKind::Weak => Mark::Line,
+                },
+                points: kept.iter().map(|p| (p.dt, p.error)).collect(),
+                // Exact-moment rows have no sampling error and get no bars.
+                error_bars: (row.estimator == Estimator::CoupledMonteCarlo).then(|| {
+                    kept.iter()
+                        .map(|p| interval95(p.error, p.standard_error))
+                        .collect()
+                }),
+                color: scheme_color(&row.scheme),
+            }
+            // Bars reaching 0 cannot be drawn on the log axis.
+            .clipped_for_log_axis(),
+        );
     }
     let mut orders: Vec<f64> = rows.iter().map(|r| r.guaranteed_order).collect();
     orders.sort_by(f64::total_cmp);

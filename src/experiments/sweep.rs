@@ -54,21 +54,11 @@ pub fn run(
 /// The Monte Carlo points of `curve` with their confidence intervals; a
 /// point where no path escaped (so no estimate exists) is left out.
 pub fn monte_carlo_series(points: &[SweepPoint], curve: &str, color: usize) -> Series {
-    let estimates: Vec<(f64, f64, (f64, f64))> = points
-        .iter()
-        .filter(|p| p.curve == curve)
-        .filter_map(|p| {
-            let s = &p.report.statistics;
-            Some((p.x, s.mean_exit_time?, (s.ci_low?, s.ci_high?)))
-        })
-        .collect();
-    Series {
-        label: format!("{curve}: Monte Carlo, 95% CI"),
-        mark: Mark::Points,
-        points: estimates.iter().map(|&(x, y, _)| (x, y)).collect(),
-        error_bars: Some(estimates.iter().map(|&(_, _, ci)| ci).collect()),
-        color,
-    }
+    let estimates = points.iter().filter(|p| p.curve == curve).filter_map(|p| {
+        let s = &p.report.statistics;
+        Some((p.x, s.mean_exit_time?, (s.ci_low?, s.ci_high?)))
+    });
+    Series::with_bars(format!("{curve}: Monte Carlo, 95% CI"), color, estimates)
 }
 
 /// A theory curve: `predict(x)` on `grid`, drawn dashed.

@@ -22,15 +22,12 @@ use serde::{Deserialize, Serialize};
 
 use super::run::MAX_WORK;
 use crate::error::{ensure_at_least, ensure_finite, ensure_positive, Error, Result};
-use crate::measure::flatness::estimate::{Estimate, Running};
+use crate::measure::flatness::estimate::{interval95, Estimate, Running};
 use crate::models::{self, AnyModel};
 use crate::optim::{self, run_chains, ChainOutcome, RunConfig};
 use crate::plot::{Figure, Mark, Series};
 use crate::rng::Seed;
 use crate::theory::sgd_sde::{Limit, ScalarLeastSquares, SgdSde, TwoMoments};
-
-/// Normal quantile of the figure's two-sided 95% intervals.
-const Z95: f64 = 1.96;
 
 /// Configuration; the defaults draw `figures/sgd_weak_order.png`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,25 +305,20 @@ pub fn figure(r: &WeakOrderReport) -> Result<Figure> {
         error_bars: None,
         color: 4,
     });
-    let (mut points, mut bars) = (Vec::new(), Vec::new());
-    for p in &r.points {
-        if let Some(e) = p.monte_carlo {
+    let measured: Vec<(f64, f64, (f64, f64))> = r
+        .points
+        .iter()
+        .filter_map(|p| {
+            let e = p.monte_carlo?;
             let err = (e.mean - p.sme.second).abs();
-            if err > 0.0 {
-                let half = Z95 * e.std_error;
-                points.push((p.lr, err));
-                bars.push(((err - half).max(0.1 * err), err + half));
-            }
-        }
-    }
-    if !points.is_empty() {
-        series.push(Series {
-            label: "Monte Carlo SGD vs SME (95% interval)".into(),
-            mark: Mark::Points,
-            points,
-            error_bars: Some(bars),
-            color: 0,
-        });
+            (err > 0.0).then(|| (p.lr, err, interval95(err, e.std_error)))
+        })
+        .collect();
+    if !measured.is_empty() {
+        series.push(
+            Series::with_bars("Monte Carlo SGD vs SME (95% interval)".into(), 0, measured)
+                .clipped_for_log_axis(),
+        );
     }
     Ok(Figure {
         title: format!(

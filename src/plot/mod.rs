@@ -69,6 +69,36 @@ impl Series {
             color,
         }
     }
+
+    /// Measured points, each `(x, y, (low, high))` with an interval that
+    /// brackets `y`, drawn as points with vertical error bars.
+    pub fn with_bars(
+        label: String,
+        color: usize,
+        points: impl IntoIterator<Item = (f64, f64, (f64, f64))>,
+    ) -> Self {
+        let (points, bars) = points.into_iter().map(|(x, y, bar)| ((x, y), bar)).unzip();
+        Self {
+            label,
+            mark: Mark::Points,
+            points,
+            error_bars: Some(bars),
+            color,
+        }
+    }
+
+    /// The same series with every bar's lower end raised to at least a
+    /// tenth of its point, so that a bar reaching zero or below can be drawn
+    /// on a logarithmic axis (its lower end then reads "below y / 10").
+    #[must_use]
+    pub fn clipped_for_log_axis(mut self) -> Self {
+        if let Some(bars) = &mut self.error_bars {
+            for (bar, &(_, y)) in bars.iter_mut().zip(&self.points) {
+                bar.0 = bar.0.max(0.1 * y);
+            }
+        }
+        self
+    }
 }
 
 /// A single-panel figure.

@@ -146,18 +146,15 @@ pub fn mandt_figure(r: &MandtReport) -> Result<Figure> {
                 ou,
             ),
             Series::plain("exact discrete law".into(), Mark::Line, 1, exact),
-            Series {
-                label: "SGD, bootstrap 95% CI".into(),
-                mark: Mark::Points,
-                points: r.points.iter().map(|p| (p.lr, p.kl.estimate)).collect(),
-                error_bars: Some(
-                    r.points
-                        .iter()
-                        .map(|p| (p.kl.low.min(p.kl.estimate), p.kl.high.max(p.kl.estimate)))
-                        .collect(),
-                ),
-                color: 2,
-            },
+            Series::with_bars(
+                "SGD, bootstrap 95% CI".into(),
+                2,
+                r.points.iter().map(|p| {
+                    let kl = &p.kl;
+                    let bar = (kl.low.min(kl.estimate), kl.high.max(kl.estimate));
+                    (p.lr, kl.estimate, bar)
+                }),
+            ),
             Series::plain(
                 format!("lr* = 2 d b / Tr C_u = {:.3e}", r.lr_star),
                 Mark::Dashed,

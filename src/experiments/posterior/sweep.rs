@@ -439,17 +439,15 @@ pub fn sweep_figure(r: &PosteriorReport) -> Result<Figure> {
     let mut series = Vec::new();
     for (k, s) in r.sweeps.iter().filter(|s| s.sweep == "step").enumerate() {
         let pts: Vec<&Point> = s.points.iter().filter(|q| q.w2.low > 0.0).collect();
-        series.push(Series {
-            label: format!("{} (bootstrap 95% CI)", s.sampler.label()),
-            mark: Mark::Points,
-            points: pts.iter().map(|q| (q.step, q.w2.estimate)).collect(),
-            error_bars: Some(
-                pts.iter()
-                    .map(|q| (q.w2.low.min(q.w2.estimate), q.w2.high.max(q.w2.estimate)))
-                    .collect(),
-            ),
-            color: k,
-        });
+        series.push(Series::with_bars(
+            format!("{} (bootstrap 95% CI)", s.sampler.label()),
+            k,
+            pts.iter().map(|q| {
+                let w2 = &q.w2;
+                let bar = (w2.low.min(w2.estimate), w2.high.max(w2.estimate));
+                (q.step, w2.estimate, bar)
+            }),
+        ));
         let exact: Vec<(f64, f64)> = s
             .points
             .iter()

@@ -21,32 +21,20 @@ use crate::rng::Seed;
 use crate::theory::ula::{ula_stability_limit, UlaGaussian};
 use crate::theory::ula_bound::UlaW2Bound;
 
-/// Normal quantile of two-sided 95% intervals.
-const Z95: f64 = 1.96;
-
 /// The 2-D target of both figures.
 fn target() -> Result<GaussianTarget> {
     GaussianTarget::equicorrelated(2, 0.5, 1.0, 0.0)
 }
 
-/// Monte Carlo points with `mean +- 1.96 SE` bars, the lower end clipped
-/// at a tenth of the mean so that a log axis can draw it.
+/// Monte Carlo points with their 95% intervals as bars, the lower ends
+/// clipped for the log axis (shared by the posterior figures).
 pub(super) fn mc_series(label: String, color: usize, points: &[(f64, Estimate)]) -> Series {
-    Series {
+    Series::with_bars(
         label,
-        mark: Mark::Points,
-        points: points.iter().map(|(x, e)| (*x, e.mean)).collect(),
-        error_bars: Some(
-            points
-                .iter()
-                .map(|(_, e)| {
-                    let half = Z95 * e.std_error;
-                    ((e.mean - half).max(0.1 * e.mean), e.mean + half)
-                })
-                .collect(),
-        ),
         color,
-    }
+        points.iter().map(|(x, e)| (*x, e.mean, e.ci95())),
+    )
+    .clipped_for_log_axis()
 }
 
 /// One step of the `ula_bias` sweep.

@@ -3,6 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `z_0.975 = Phi^-1(0.975)`, the standard-normal quantile of two-sided 95%
+/// intervals `value +- z SE` (Abramowitz and Stegun 1964, table 26.5).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// The normal-approximation 95% interval `value +- Z95 std_error`.
+pub fn interval95(value: f64, std_error: f64) -> (f64, f64) {
+    let half = Z95 * std_error;
+    (value - half, value + half)
+}
+
 /// The mean of `samples` independent draws and its standard error
 /// `s / sqrt(samples)` (`s^2` the unbiased sample variance).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -24,6 +34,11 @@ impl Estimate {
             std_error: c.abs() * self.std_error,
             samples: self.samples,
         }
+    }
+
+    /// The normal-approximation 95% interval of the mean ([`interval95`]).
+    pub fn ci95(&self) -> (f64, f64) {
+        interval95(self.mean, self.std_error)
     }
 
     /// The estimate of `X + c` from an estimate of `X` (error unchanged).
@@ -69,5 +84,27 @@ impl Running {
             std_error: (self.m2 / (n - 1.0) / n).sqrt(),
             samples: self.count,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{ContinuousCDF, Normal};
+
+    /// `Z95` is the standard normal's 0.975 quantile (statrs' inverse CDF,
+    /// good to about 1e-15 there), and `ci95` is symmetric about the mean.
+    #[test]
+    fn z95_is_the_normal_quantile_and_ci95_is_symmetric() {
+        let q = Normal::new(0.0, 1.0).unwrap().inverse_cdf(0.975);
+        assert!((q - Z95).abs() < 1e-12, "{q}");
+        let e = Estimate {
+            mean: 3.0,
+            std_error: 0.5,
+            samples: 10,
+        };
+        let (low, high) = e.ci95();
+        assert!((e.mean - low - Z95 * 0.5).abs() < 1e-15);
+        assert!((high - e.mean - Z95 * 0.5).abs() < 1e-15);
     }
 }

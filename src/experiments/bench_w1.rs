@@ -154,11 +154,10 @@ pub fn run(cfg: &W1Config) -> Result<W1Report> {
 /// Standard normals per second with every worker thread drawing from its own
 /// stream (the best case: one generator kept in registers), run under
 /// [`crate::simd::widest`] as the ensemble's blocks are. The ziggurat is
-/// scalar code, so the vector width does not change its speed; whether the
-/// compiler inlines the sampler into the widest copy (here and in the
-/// ensemble) varies between builds, and with it the code layout, which moves
-/// this rate by up to a third between builds of the same source: compare
-/// ratios from one binary only.
+/// scalar code, so the vector width does not change its speed. On a shared
+/// machine this rate drifts by up to a factor of two between runs of one
+/// binary, which is why [`run`] pairs each timed run with a measurement
+/// taken just before it.
 pub fn sampling_ceiling(seed: u64) -> f64 {
     const PER_THREAD: usize = 30_000_000;
     let threads = rayon::current_num_threads();

@@ -8,8 +8,8 @@
 //! output gradients kept) and then runs 20 products of power iteration:
 //! `h <- H v`, eigenvalue estimate `v . h`, `v <- h / |h|` (the peer
 //! normalises at the top of its loop instead; the products and estimates
-//! are the same). The metric counts those 20 products; the report also gives the
-//! one-shot rate (linearize and multiply for every product, which is what
+//! are the same). The metric counts those 20 products; the report also
+//! gives the one-shot rate (linearize and multiply for every product, which is what
 //! PyTorch's double-backward does each time) and the linearization's cost.
 //!
 //! The sanity figure is the eigenvalue estimate after 20 products. The
@@ -207,9 +207,11 @@ mod tests {
 
     /// The blocked parallel dot products give the same bits on one thread
     /// and on three, and agree with the plain serial sums within the `f64`
-    /// summation bound `(n - 1) u sum |a_i b_i|` (Higham 2002, "Accuracy and
-    /// Stability of Numerical Algorithms", eq. 4.4; `u = 2^-53`), which holds
-    /// for either order.
+    /// summation bound `gamma_(n-1) sum |a_i b_i|`, `gamma_k = k u / (1 - k
+    /// u)`, `u = 2^-53`, which holds for any order of the additions
+    /// (Higham 2002, "Accuracy and Stability of Numerical Algorithms", 2nd
+    /// ed., section 4.2). The products of two `f32` values are exact in
+    /// `f64`, so the additions are the only error.
     #[test]
     fn dots_are_thread_count_independent_and_accurate() {
         let n = 3 * VECTOR_BLOCK + 123;
@@ -226,8 +228,9 @@ mod tests {
         let (one, three) = (on(1), on(3));
         assert_eq!(one.0.to_bits(), three.0.to_bits());
         assert_eq!(one.1.to_bits(), three.1.to_bits());
+        let ku = (n - 1) as f64 * f64::EPSILON / 2.0;
         let bound = |terms: &dyn Fn(usize) -> f64| {
-            (n - 1) as f64 * f64::EPSILON / 2.0 * (0..n).map(|i| terms(i).abs()).sum::<f64>()
+            ku / (1.0 - ku) * (0..n).map(|i| terms(i).abs()).sum::<f64>()
         };
         let product = |i: usize| f64::from(v[i]) * f64::from(h[i]);
         let square = |i: usize| f64::from(h[i]).powi(2);

@@ -4,9 +4,18 @@
 //! the bytes go to a temporary file in the same directory, are flushed to
 //! disk, and the temporary is renamed over the target (rename is atomic on
 //! POSIX file systems). A crash mid-write leaves no half result.
+//!
+//! The checkpoints of resumable runs (`perturbo train`, `perturbo run`) are
+//! written this way too, by `save_checkpoint`; `load_checkpoint` reads
+//! one back and refuses a checkpoint of another configuration.
 
 use std::io::Write;
 use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{io_error, Error, Result};
 
 /// Writes `bytes` to `path` atomically, creating parent directories.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -36,6 +45,62 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A checkpoint file's contents: the configuration of the run it belongs
+/// to and the run's state, as one JSON object `{"config", "state"}`.
+#[derive(Serialize, Deserialize)]
+struct Checkpoint<C, S> {
+    config: C,
+    state: S,
+}
+
+/// Writes `state` of the run configured by `config` to the checkpoint file
+/// `path`, atomically ([`write_atomic`]).
+///
+/// # Errors
+/// A state that cannot be encoded, or a failed write.
+pub(crate) fn save_checkpoint<C: Serialize, S: Serialize>(
+    path: &Path,
+    config: &C,
+    state: &S,
+) -> Result<()> {
+    let bytes = serde_json::to_vec(&Checkpoint { config, state })
+        .map_err(|e| Error::Unsupported(format!("cannot encode the checkpoint: {e}")))?;
+    write_atomic(path, &bytes).map_err(|e| io_error("write", path, e))
+}
+
+/// The state saved in the checkpoint file `path` for the run configured by
+/// `config`, or `None` if there is no such file. `kind` names the run in
+/// the error for a file that is not its checkpoint ("train", "run").
+///
+/// # Errors
+/// An unreadable file, a file that is not a `kind` checkpoint, or a
+/// checkpoint written for another configuration (resuming it would mix two
+/// runs).
+pub(crate) fn load_checkpoint<C: DeserializeOwned + PartialEq, S: DeserializeOwned>(
+    path: &Path,
+    kind: &str,
+    config: &C,
+) -> Result<Option<S>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error("read", path, e)),
+    };
+    let saved: Checkpoint<C, S> = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Unsupported(format!(
+            "{} is not a perturbo {kind} checkpoint: {e}",
+            path.display()
+        ))
+    })?;
+    if saved.config != *config {
+        return Err(Error::Unsupported(format!(
+            "the checkpoint {} was written for a different configuration; remove it or run that configuration",
+            path.display()
+        )));
+    }
+    Ok(Some(saved.state))
 }
 
 #[cfg(test)]

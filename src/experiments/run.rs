@@ -8,18 +8,18 @@
 //! chains diverged and when. An optional trace records every chain's
 //! iterates and loss every `trace_every` steps.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 pub use super::problem::problem_help;
 use super::problem::Problem;
 use crate::error::{ensure_at_least, ensure_dim, io_error, Error, Result};
-use crate::io::write_atomic;
+use crate::io::{load_checkpoint, save_checkpoint};
 use crate::measure::moments::Moments;
 use crate::optim::{
-    self, advance_chains, start_chains, Chain, ChainObserver, ChainOutcome, Counts, Oracle,
-    RunConfig, Site,
+    self, advance_chains, start_chains, ChainObserver, ChainOutcome, Counts, Oracle, RunConfig,
+    Site,
 };
 use crate::rng::{Rng, Seed};
 
@@ -100,28 +100,6 @@ impl ChainObserver for Trace {
     }
 }
 
-/// The chains saved in `path` for `cfg`, or `None` if there is no file.
-fn load(path: &Path, cfg: &RunExperiment) -> Result<Option<Vec<Chain<Trace>>>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error("read", path, e)),
-    };
-    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Unsupported(format!(
-            "{} is not a perturbo run checkpoint: {e}",
-            path.display()
-        ))
-    })?;
-    if saved.config != *cfg {
-        return Err(Error::Unsupported(format!(
-            "the checkpoint {} was written for a different configuration; remove it or run that configuration",
-            path.display()
-        )));
-    }
-    Ok(Some(saved.chains))
-}
-
 /// The report of `perturbo run`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -164,14 +142,6 @@ pub struct Checkpointing {
     pub path: PathBuf,
     /// Save after every this many steps.
     pub every: u64,
-}
-
-/// What a checkpoint file holds: the configuration it belongs to and every
-/// chain's full state.
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    config: RunExperiment,
-    chains: Vec<Chain<Trace>>,
 }
 
 /// Runs the experiment, saving every chain's state to `checkpoint.path`
@@ -235,7 +205,7 @@ pub fn run_checkpointed(
         }
         Some(ck) => {
             ensure_at_least("checkpoint every", ck.every as usize, 1, "at least 1 step")?;
-            let mut chains = match load(&ck.path, cfg)? {
+            let mut chains = match load_checkpoint(&ck.path, "run", cfg)? {
                 Some(chains) => chains,
                 None => fresh()?,
             };
@@ -243,15 +213,7 @@ pub fn run_checkpointed(
             while done < cfg.steps {
                 done = (done / ck.every + 1) * ck.every;
                 advance_chains(oracle, &optimizer, &mut chains, &run_cfg, done)?;
-                let saved = Saved {
-                    config: cfg.clone(),
-                    chains,
-                };
-                let bytes = serde_json::to_vec(&saved).map_err(|e| {
-                    Error::Unsupported(format!("cannot encode the checkpoint: {e}"))
-                })?;
-                write_atomic(&ck.path, &bytes).map_err(|e| io_error("write", &ck.path, e))?;
-                chains = saved.chains;
+                save_checkpoint(&ck.path, cfg, &chains)?;
             }
             chains
         }

@@ -10,12 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use super::config::TrainConfig;
 use super::state::State;
-use crate::error::{io_error, Error, Result};
-use crate::io::write_atomic;
+use crate::error::Result;
+use crate::io::{load_checkpoint, save_checkpoint};
 
 /// Where and how often a run saves itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,48 +25,17 @@ pub struct Checkpointing {
     pub every: Option<u64>,
 }
 
-/// What the file holds.
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    config: TrainConfig,
-    state: State,
-}
-
 /// The state saved in `path` for `cfg`, or `None` if there is no file.
 ///
 /// Errors: an unreadable file, a file that is not a training checkpoint,
 /// and a checkpoint of another configuration.
 pub(crate) fn load(path: &Path, cfg: &TrainConfig) -> Result<Option<State>> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error("read", path, e)),
-    };
-    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Unsupported(format!(
-            "{} is not a perturbo train checkpoint: {e}",
-            path.display()
-        ))
-    })?;
-    if saved.config != *cfg {
-        return Err(Error::Unsupported(format!(
-            "the checkpoint {} was written for a different configuration; remove it or run that configuration",
-            path.display()
-        )));
-    }
-    Ok(Some(saved.state))
+    load_checkpoint(path, "train", cfg)
 }
 
 /// Writes `state` of the run `cfg` to `path` atomically.
 pub(crate) fn save(path: &Path, cfg: &TrainConfig, state: &State) -> Result<()> {
-    #[derive(Serialize)]
-    struct SavedRef<'a> {
-        config: &'a TrainConfig,
-        state: &'a State,
-    }
-    let bytes = serde_json::to_vec(&SavedRef { config: cfg, state })
-        .map_err(|e| Error::Unsupported(format!("cannot encode the checkpoint: {e}")))?;
-    write_atomic(path, &bytes).map_err(|e| io_error("write", path, e))
+    save_checkpoint(path, cfg, state)
 }
 
 /// `Vec<f32>` as the bit patterns of its values, for exact round trips.

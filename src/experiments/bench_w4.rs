@@ -153,13 +153,13 @@ pub fn run_on(cfg: &W4Config, data: &TrainData) -> Result<W4Report> {
     let start: Vec<f32> = (0..net.dim())
         .map(|_| StandardNormal.sample(&mut rng))
         .collect();
-    let mut v = start.clone();
+    let mut v = vec![0.0f32; net.dim()];
     let mut h = vec![0.0f32; net.dim()];
 
     let clock = Instant::now();
     let mut lin = net.linearize(&params, &set, &batch)?;
     let linearize_seconds = clock.elapsed().as_secs_f64();
-    lin.hessian_vector(&v, &mut h)?; // warm-up, as the peer's
+    lin.hessian_vector(&start, &mut h)?; // warm-up, as the peer's
 
     let threads = rayon::current_num_threads();
     let peak = gemm_peak_gflops(threads);

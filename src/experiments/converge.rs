@@ -517,29 +517,17 @@ pub fn figure(r: &ConvergeReport) -> Result<Figure> {
     let mut series = Vec::new();
     for (k, m) in r.methods.iter().enumerate() {
         if let Some(curve) = &m.curve {
-            let points: Vec<(f64, f64)> = times
-                .iter()
-                .zip(&curve.sq_distance)
-                .map(|(&t, e)| (t, e.mean))
-                .collect();
-            series.push(
-                Series::with_bars(
-                    format!("{} (95% band)", m.spec),
-                    k,
-                    times
-                        .iter()
-                        .zip(&curve.sq_distance)
-                        .map(|(&t, e)| (t, e.mean, e.ci95())),
-                )
-                .clipped_for_log_axis(),
-            );
-            series.push(Series {
-                label: String::new(),
-                mark: Mark::Line,
-                points,
-                error_bars: None,
-                color: k,
-            });
+            let band = Series::with_bars(
+                format!("{} (95% band)", m.spec),
+                k,
+                times
+                    .iter()
+                    .zip(&curve.sq_distance)
+                    .map(|(&t, e)| (t, e.mean, e.ci95())),
+            )
+            .clipped_for_log_axis();
+            let line = Series::plain(String::new(), Mark::Line, k, band.points.clone());
+            series.extend([band, line]);
         }
         if let Some(th) = &m.theory {
             series.push(Series {

@@ -53,20 +53,24 @@ pub trait NoiseProcess: Sync + Send + std::fmt::Debug {
     fn init(&self, rng: &mut Rng) -> Self::State;
     /// Writes the increment over `[t, t + dt]` into `out` and advances `state`.
     fn increment(&self, state: &mut Self::State, t: f64, dt: f64, rng: &mut Rng, out: &mut [f64]);
-    /// Increments for a block of paths: path `i` uses `states[i]` and
-    /// `rngs[i]` and writes `out[i * dim .. (i + 1) * dim]`. The default calls
-    /// [`NoiseProcess::increment`] per path; independent-increment processes
-    /// override it to hoist per-step constants out of the loop.
+    /// Increments for a block of paths over consecutive steps: step `s`
+    /// starts at `times[s]`, and path `i` uses `states[i]` and `rngs[i]` and
+    /// writes `out[(s * n + i) * dim ..][..dim]`, `n = rngs.len()`. Every
+    /// path draws in the order that `times.len()` single steps would, so the
+    /// bits do not depend on how many steps are asked for at once. The
+    /// default steps path by path, one step at a time; independent-increment
+    /// processes override it to hoist per-step constants and to draw each
+    /// path's steps back to back.
     #[inline]
     fn increment_block(
         &self,
         states: &mut [Self::State],
-        t: f64,
+        times: &[f64],
         dt: f64,
         rngs: &mut [Rng],
         out: &mut [f64],
     ) {
-        increment_each(self, states, t, dt, rngs, out);
+        increment_each(self, states, times, dt, rngs, out);
     }
     /// True when increments are independent `N(0, dt I)`: the schemes'
     /// declared orders and the Brownian-bridge crossing correction assume it.
@@ -123,20 +127,23 @@ pub trait Diffusion: Sync + Send + std::fmt::Debug {
     fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64;
 }
 
-/// [`NoiseProcess::increment`] path by path over a block: the default of
-/// [`NoiseProcess::increment_block`], also called by processes that override
-/// the block form for only some of their cases.
+/// [`NoiseProcess::increment`] path by path over a block, one step after
+/// another: the default of [`NoiseProcess::increment_block`], also called by
+/// processes that override the block form for only some of their cases.
 #[inline]
 pub fn increment_each<N: NoiseProcess + ?Sized>(
     noise: &N,
     states: &mut [N::State],
-    t: f64,
+    times: &[f64],
     dt: f64,
     rngs: &mut [Rng],
     out: &mut [f64],
 ) {
-    let chunks = out.chunks_exact_mut(noise.dim());
-    for ((state, rng), o) in states.iter_mut().zip(rngs).zip(chunks) {
-        noise.increment(state, t, dt, rng, o);
+    let row = rngs.len() * noise.dim();
+    for (&t, out) in times.iter().zip(out.chunks_exact_mut(row)) {
+        let paths = out.chunks_exact_mut(noise.dim());
+        for ((state, rng), o) in states.iter_mut().zip(rngs.iter_mut()).zip(paths) {
+            noise.increment(state, t, dt, rng, o);
+        }
     }
 }

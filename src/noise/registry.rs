@@ -177,16 +177,16 @@ impl NoiseProcess for AnyProcess {
     fn increment_block(
         &self,
         states: &mut [AnyProcessState],
-        t: f64,
+        times: &[f64],
         dt: f64,
         rngs: &mut [Rng],
         out: &mut [f64],
     ) {
         let units = &mut vec![(); rngs.len()];
         match self {
-            Self::Brownian(p) => p.increment_block(units, t, dt, rngs, out),
-            Self::AlphaStable(p) => p.increment_block(units, t, dt, rngs, out),
-            _ => super::increment_each(self, states, t, dt, rngs, out),
+            Self::Brownian(p) => p.increment_block(units, times, dt, rngs, out),
+            Self::AlphaStable(p) => p.increment_block(units, times, dt, rngs, out),
+            _ => super::increment_each(self, states, times, dt, rngs, out),
         }
     }
 

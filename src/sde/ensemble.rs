@@ -27,6 +27,16 @@ use crate::rng::{Rng, Seed};
 /// Paths stepped together by one task.
 pub const BLOCK: usize = 256;
 
+/// Steps of noise drawn per call of [`NoiseProcess::increment_block`] when
+/// nothing else draws from the paths' streams between steps (the event can
+/// never fire), so that each path can draw several steps back to back with
+/// its generator in registers (W1's median fraction of the sampling ceiling
+/// went from 0.73 to 0.83 over ten paired runs). Eight steps of a full
+/// block are 16 KiB of `f64`, which stay in the L1 cache while each path
+/// writes its column; in a one-thread micro-benchmark 40 steps (80 KiB)
+/// drew twice as slowly as 8 or 20.
+pub const LOOKAHEAD: usize = 8;
+
 /// How to run an ensemble.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnsembleConfig {
@@ -210,7 +220,9 @@ where
 
 /// Steps paths `first .. first + count` together, step-major.
 ///
-/// Each step draws every running path's increment from its own stream, then
+/// Each step draws every running path's increment from its own stream (the
+/// increments of the next [`LOOKAHEAD`] steps at once when the event cannot
+/// fire, since then the increments are the streams' only use), then
 /// advances all running paths with one [`Scheme::step_block`] call, then
 /// checks each for divergence and the event. A path that ends is swapped with
 /// the last running one, so the running paths stay contiguous and the block
@@ -245,7 +257,11 @@ where
     let mut states: Vec<N::State> = rngs.iter_mut().map(|r| noise.init(r)).collect();
     let mut x: Vec<f64> = start.repeat(count);
     let mut prev = x.clone();
-    let mut dn = vec![0.0; count * m];
+    let ahead = if event.may_fire() { 1 } else { LOOKAHEAD };
+    let mut dn = vec![0.0; ahead * count * m];
+    let mut times = Vec::with_capacity(ahead);
+    // Paths (row length) of the increments drawn last.
+    let mut drawn = count;
     let mut ws = Workspace::new(d, m, count);
     let mut records: Vec<Option<PathRecord>> = vec![None; count];
     let mut running = count;
@@ -256,18 +272,25 @@ where
             break;
         }
         let t = cfg.t0 + step as f64 * cfg.dt;
-        noise.increment_block(
-            &mut states[..running],
-            t,
-            cfg.dt,
-            &mut rngs[..running],
-            &mut dn[..running * m],
-        );
+        if step % ahead == 0 {
+            let last = cfg.steps.min(step + ahead);
+            times.clear();
+            times.extend((step..last).map(|s| cfg.t0 + s as f64 * cfg.dt));
+            drawn = running;
+            noise.increment_block(
+                &mut states[..running],
+                &times,
+                cfg.dt,
+                &mut rngs[..running],
+                &mut dn[..times.len() * running * m],
+            );
+        }
+        let row = (step % ahead) * drawn * m;
         prev[..running * d].copy_from_slice(&x[..running * d]);
         scheme.step_block(
             sde,
             &mut x[..running * d],
-            &dn[..running * m],
+            &dn[row..row + running * m],
             running,
             t,
             cfg.dt,
@@ -308,7 +331,11 @@ where
                         final_state: last_finite.to_vec(),
                     });
                     running -= 1;
-                    swap_paths(i, running, d, &mut [&mut x, &mut prev]);
+                    swap_paths(i, running, d, &mut x);
+                    swap_paths(i, running, d, &mut prev);
+                    for increments in dn[..ahead * drawn * m].chunks_exact_mut(drawn * m) {
+                        swap_paths(i, running, m, increments);
+                    }
                     ids.swap(i, running);
                     rngs.swap(i, running);
                     states.swap(i, running);
@@ -334,12 +361,9 @@ where
     )
 }
 
-/// Swaps the states of paths `a` and `b` (each `d` long) in every buffer.
-fn swap_paths(a: usize, b: usize, d: usize, buffers: &mut [&mut Vec<f64>]) {
-    if a == b {
-        return;
-    }
-    for buf in buffers.iter_mut() {
+/// Swaps the entries of paths `a` and `b` (each `d` long) in `buf`.
+fn swap_paths(a: usize, b: usize, d: usize, buf: &mut [f64]) {
+    if a != b {
         for k in 0..d {
             buf.swap(a * d + k, b * d + k);
         }
@@ -350,9 +374,82 @@ fn swap_paths(a: usize, b: usize, d: usize, buffers: &mut [&mut Vec<f64>]) {
 mod tests {
     use super::*;
     use crate::landscape::DoubleWell;
-    use crate::noise::{Brownian, Isotropic};
+    use crate::noise::{Brownian, Diffusion, Isotropic};
     use crate::sde::{EulerMaruyama, Never, PerturbedFlow};
     use crate::simd::{at_level, Level};
+
+    /// An event that never fires but says it may, so the driver draws one
+    /// step of noise at a time and runs the per-path checks.
+    struct NeverButChecked;
+
+    impl Event for NeverButChecked {
+        fn crossed<G: Diffusion>(
+            &self,
+            _: &[f64],
+            _: &[f64],
+            _: f64,
+            _: f64,
+            _: &G,
+            _: bool,
+            _: &mut Rng,
+        ) -> bool {
+            false
+        }
+    }
+
+    /// Drawing [`LOOKAHEAD`] steps of noise at once gives the same paths as
+    /// drawing one step at a time, including when paths diverge in the
+    /// middle of a drawn stretch and the running paths are reordered (their
+    /// drawn increments must move with them). At `eps = 2`, `dt = 0.1` the
+    /// Euler-Maruyama double well overshoots and diverges for some paths.
+    #[test]
+    fn drawing_ahead_gives_the_paths_of_single_steps() {
+        fn records<E: Event>(event: &E) -> Vec<PathRecord> {
+            let temperature = Isotropic::temperature(1, 2.0).unwrap();
+            let sde = PerturbedFlow::new(DoubleWell, temperature).unwrap();
+            let cfg = EnsembleConfig {
+                paths: 600,
+                dt: 0.1,
+                steps: 60,
+                t0: 0.0,
+                seed: Seed(4),
+            };
+            let noise = Brownian::new(1).unwrap();
+            run(
+                &sde,
+                &noise,
+                &EulerMaruyama,
+                &[-1.0],
+                event,
+                &(),
+                &cfg,
+                &|_| {},
+            )
+            .unwrap()
+            .records
+        }
+        let (ahead, single) = (records(&Never), records(&NeverButChecked));
+        let diverged_mid_stretch = ahead
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Diverged { step } if step % LOOKAHEAD != 0))
+            .count();
+        let censored = ahead
+            .iter()
+            .filter(|r| r.outcome == Outcome::Censored)
+            .count();
+        assert!(
+            diverged_mid_stretch > 0 && censored > 0,
+            "the case must reorder paths mid-stretch and keep others running \
+             ({diverged_mid_stretch} diverged mid-stretch, {censored} censored)"
+        );
+        assert_eq!(ahead.len(), single.len());
+        if let Some(i) = (0..ahead.len()).find(|&i| ahead[i] != single[i]) {
+            panic!(
+                "path {i}: {:?} drawing ahead, {:?} one step at a time",
+                ahead[i], single[i]
+            );
+        }
+    }
 
     /// A block of paths ends in the same bits at every vector width the CPU
     /// offers (blocks run under [`crate::simd::widest`]).

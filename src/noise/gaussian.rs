@@ -158,6 +158,10 @@ impl Diffusion for Isotropic {
     fn variance_along(&self, _x: &[f64], _t: f64, _n: &[f64]) -> f64 {
         self.scale * self.scale
     }
+
+    fn constant_scale(&self) -> Option<f64> {
+        Some(self.scale)
+    }
 }
 
 /// `G = chol(2 D)` for a constant symmetric positive definite diffusion

@@ -125,6 +125,13 @@ pub trait Diffusion: Sync + Send + std::fmt::Debug {
     /// `n^T G G^T n`: the variance rate of the noise along the unit vector
     /// `n` at `x` (the Brownian-bridge crossing correction uses it).
     fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64;
+    /// `Some(s)` when `G(x, t) = s I` everywhere, so a scheme can fold
+    /// `G dn = s dn` into its update instead of writing the noise term out
+    /// and reading it back; [`Diffusion::apply`] must then compute exactly
+    /// `s * dn_i`, so both routes give the same bits.
+    fn constant_scale(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// [`NoiseProcess::increment`] path by path over a block, one step after

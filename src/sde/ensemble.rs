@@ -34,7 +34,8 @@ pub const BLOCK: usize = 256;
 /// went from 0.73 to 0.83 over ten paired runs). Eight steps of a full
 /// block are 16 KiB of `f64`, which stay in the L1 cache while each path
 /// writes its column; in a one-thread micro-benchmark 40 steps (80 KiB)
-/// drew twice as slowly as 8 or 20.
+/// drew twice as slowly as 8 or 20, and in W1 16 steps were no faster
+/// than 8 (median per-pair ratio 0.98 over eight pairs).
 pub const LOOKAHEAD: usize = 8;
 
 /// How to run an ensemble.

@@ -78,6 +78,12 @@ fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
     running.estimate()
 }
 
+/// Monte Carlo points `(x, mean)` with their 95% intervals as bars.
+fn mc_series(label: String, color: usize, xs: &[f64], ys: &[Estimate]) -> Series {
+    let points = xs.iter().zip(ys).map(|(&x, e)| (x, e.mean, e.ci95()));
+    Series::with_bars(label, color, points)
+}
+
 // ---------------------------------------------------------------------------
 // 1. noisy_gd_covariance
 
@@ -210,12 +216,11 @@ pub fn noisy_gd_covariance_figure(r: &NoisyGdCovarianceReport) -> Result<Figure>
     let mut series = Vec::new();
     for (i, &lambda) in r.eigenvalues.iter().enumerate() {
         let measured: Vec<Estimate> = r.points.iter().map(|p| p.measured[i]).collect();
-        series.push(Series::with_bars(
+        series.push(mc_series(
             format!("noisy GD, lambda = {lambda:.3} (95% CI)"),
             i,
-            lrs.iter()
-                .zip(&measured)
-                .map(|(&x, e)| (x, e.mean, e.ci95())),
+            &lrs,
+            &measured,
         ));
         series.push(Series::plain(
             "exact T/(lambda (1 - lr lambda/2))".into(),
@@ -346,13 +351,11 @@ pub fn weight_perturbation_figure(r: &WeightPerturbationReport) -> Result<Figure
         log_x: false,
         log_y: false,
         series: vec![
-            Series::with_bars(
+            mc_series(
                 format!("Monte Carlo, {} antithetic pairs (95% CI)", r.pairs),
                 0,
-                r.sigmas
-                    .iter()
-                    .zip(&r.measured)
-                    .map(|(&x, e)| (x, e.mean, e.ci95())),
+                &r.sigmas,
+                &r.measured,
             ),
             Series::plain(
                 "exact L + sigma^2/2 Tr H + 3 sigma^4/4 sum q".into(),
@@ -477,13 +480,11 @@ pub fn input_noise_ridge_figure(r: &InputNoiseRidgeReport) -> Result<Figure> {
     let mut series = Vec::new();
     for i in 0..r.ols.len() {
         let measured: Vec<Estimate> = r.points.iter().map(|p| p.measured[i]).collect();
-        series.push(Series::with_bars(
+        series.push(mc_series(
             format!("x[{i}], input noise + SGD (95% CI)"),
             i,
-            sigmas
-                .iter()
-                .zip(&measured)
-                .map(|(&x, e)| (x, e.mean, e.ci95())),
+            &sigmas,
+            &measured,
         ));
         series.push(Series::plain(
             format!("x[{i}], ridge minimiser, lambda = s^2"),
@@ -649,12 +650,11 @@ pub fn saddle_escape_figure(r: &SaddleEscapeReport) -> Result<Figure> {
         log_x: true,
         log_y: false,
         series: vec![
-            Series::with_bars(
+            mc_series(
                 format!("PGD, {} chains (95% CI)", r.chains),
                 0,
-                dims.iter()
-                    .zip(&measured)
-                    .map(|(&x, e)| (x, e.mean, e.ci95())),
+                &dims,
+                &measured,
             ),
             Series::plain(
                 "exact mean (M)".into(),
@@ -805,13 +805,11 @@ pub fn anti_pgd_figure(r: &AntiPgdReport) -> Result<Figure> {
     let t_hi = times.last().copied().unwrap_or(1.0);
     let mut series = Vec::new();
     for (k, m) in r.methods.iter().enumerate() {
-        series.push(Series::with_bars(
+        series.push(mc_series(
             format!("{}: E Tr H (95% CI)", m.spec),
             k,
-            times
-                .iter()
-                .zip(&m.trace)
-                .map(|(&x, e)| (x, e.mean, e.ci95())),
+            &times,
+            &m.trace,
         ));
         series.push(Series::plain(
             format!("{}: E|u|^2", m.spec),

@@ -272,7 +272,6 @@ where
         if running == 0 {
             break;
         }
-        let t = cfg.t0 + step as f64 * cfg.dt;
         if step % ahead == 0 {
             let last = cfg.steps.min(step + ahead);
             times.clear();
@@ -286,6 +285,7 @@ where
                 &mut dn[..times.len() * running * m],
             );
         }
+        let t = times[step % ahead];
         let row = (step % ahead) * drawn * m;
         prev[..running * d].copy_from_slice(&x[..running * d]);
         scheme.step_block(

@@ -1,6 +1,7 @@
 //! Saving a run mid-way and resuming it exactly.
 //!
-//! A checkpoint is one JSON file written atomically ([`crate::io`]): the
+//! A checkpoint is one JSON file written atomically and read back by
+//! `crate::io`'s `save_checkpoint` and `load_checkpoint` (as "train"): the
 //! configuration it belongs to and the run's whole state (parameters,
 //! optimizer state and random streams, position in the epoch, metrics so
 //! far). `f32` values are stored as their bit patterns and `f64` values in
@@ -8,12 +9,7 @@
 //! numbers, and the epoch order is recomputed from its own seed stream (see
 //! [`super::epoch`]).
 
-use std::path::{Path, PathBuf};
-
-use super::config::TrainConfig;
-use super::state::State;
-use crate::error::Result;
-use crate::io::{load_checkpoint, save_checkpoint};
+use std::path::PathBuf;
 
 /// Where and how often a run saves itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,19 +19,6 @@ pub struct Checkpointing {
     /// Save after every this many steps; `None` saves at the end of every
     /// epoch (after its test evaluation).
     pub every: Option<u64>,
-}
-
-/// The state saved in `path` for `cfg`, or `None` if there is no file.
-///
-/// Errors: an unreadable file, a file that is not a training checkpoint,
-/// and a checkpoint of another configuration.
-pub(crate) fn load(path: &Path, cfg: &TrainConfig) -> Result<Option<State>> {
-    load_checkpoint(path, "train", cfg)
-}
-
-/// Writes `state` of the run `cfg` to `path` atomically.
-pub(crate) fn save(path: &Path, cfg: &TrainConfig, state: &State) -> Result<()> {
-    save_checkpoint(path, cfg, state)
 }
 
 /// `Vec<f32>` as the bit patterns of its values, for exact round trips.

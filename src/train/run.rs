@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::checkpoint::{self, Checkpointing};
+use super::checkpoint::Checkpointing;
 use super::config::TrainConfig;
 use super::data::TrainData;
 use super::epoch::{shuffle, steps_per_epoch};
@@ -13,7 +13,7 @@ use super::seeds;
 use super::state::{State, Weights};
 use super::update::FusedUpdate;
 use crate::error::{ensure_at_least, io_error, Error, Result};
-use crate::io::write_atomic;
+use crate::io::{load_checkpoint, save_checkpoint, write_atomic};
 use crate::nn::objective::{NetObjective, EVAL_SLICE};
 use crate::nn::{Data, Network, Targets, Workspace};
 use crate::optim::evaluator::{Evaluator, Scratch};
@@ -128,7 +128,7 @@ pub fn train(
         }
     }
     let state = match &outputs.checkpoint {
-        Some(ck) => checkpoint::load(&ck.path, cfg)?,
+        Some(ck) => load_checkpoint(&ck.path, "train", cfg)?,
         None => None,
     };
     let state = state.unwrap_or_else(|| setup.fresh());
@@ -233,7 +233,7 @@ impl Setup<'_> {
                 });
                 if let Some(ck) = &outputs.checkpoint {
                     if ck.every.is_some_and(|e| s.steps.is_multiple_of(e)) {
-                        checkpoint::save(&ck.path, cfg, &s)?;
+                        save_checkpoint(&ck.path, cfg, &s)?;
                     }
                 }
             }
@@ -265,7 +265,7 @@ impl Setup<'_> {
             }
             if let Some(ck) = &outputs.checkpoint {
                 if ck.every.is_none() && s.epoch < cfg.epochs {
-                    checkpoint::save(&ck.path, cfg, &s)?;
+                    save_checkpoint(&ck.path, cfg, &s)?;
                 }
             }
         }

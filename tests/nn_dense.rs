@@ -6,6 +6,7 @@ mod common;
 
 use common::on_threads;
 use perturbo::error::Error;
+use perturbo::nn::dense_stack::MAX_BATCH;
 use perturbo::nn::{
     Activation, AnyLayer, Data, Init, Loss, Network, Scalar, Targets, Workspace, CHUNK,
 };
@@ -53,8 +54,10 @@ fn to_f32(v: &[f64]) -> Vec<f32> {
 }
 
 /// Central differences of the f64 network against its analytic gradient,
-/// for every activation and loss, on a 5-4-3-3 net and a batch of
-/// `CHUNK + 8` samples (two chunks, one partial), every coordinate.
+/// for every activation and loss, on a 5-4-3-3 net, every coordinate, and
+/// through both routes of an MLP: a batch of `CHUNK + 8` samples (the
+/// feature-block route of `nn::dense_stack`) and of `MAX_BATCH + CHUNK + 8`
+/// (chunks of `CHUNK` samples, the last partial).
 ///
 /// Tolerance: the central difference with step h has truncation error
 /// `h^2 |L'''| / 6` and rounding error about `eps |L| / h` (eps = 2.2e-16);
@@ -66,7 +69,13 @@ fn to_f32(v: &[f64]) -> Vec<f32> {
 /// this either never happens or always happens, never flakily.
 #[test]
 fn gradient_matches_finite_differences_in_f64() {
-    let (n, d, k) = (CHUNK + 8, 5, 3);
+    for n in [CHUNK + 8, MAX_BATCH + CHUNK + 8] {
+        gradient_matches_finite_differences_on(n);
+    }
+}
+
+fn gradient_matches_finite_differences_on(n: usize) {
+    let (d, k) = (5, 3);
     let (x, labels, t) = synthetic(n, d, k, 11);
     let batch: Vec<usize> = (0..n).collect();
     let h = 1e-5;
@@ -99,7 +108,7 @@ fn gradient_matches_finite_differences_in_f64() {
                 let fd = (up - down) / (2.0 * h);
                 assert!(
                     (fd - grad[i]).abs() <= 1e-6 * (1.0 + grad[i].abs()),
-                    "{act:?}/{loss:?} parameter {i}: analytic {} vs FD {fd}",
+                    "{act:?}/{loss:?}, batch {n}, parameter {i}: analytic {} vs FD {fd}",
                     grad[i]
                 );
             }
@@ -159,10 +168,11 @@ fn f32_gradient_agrees_with_f64() {
 /// The gradient of a batch is the mean of its batch-size-1 gradients: in
 /// f64 up to reordering (tolerance `1e-12 (1 + |g|)`, far above the
 /// `n eps` of summing `CHUNK + 6` terms in another order), and in f32
-/// within the rounding of the chunk GEMMs, which sum at most `CHUNK`
-/// per-sample terms in f32: Higham's bound gives
-/// `CHUNK u sum_i |g_i| / n`; we allow twice that
-/// plus `1e-30` for entries that are exactly zero.
+/// within the rounding of the products, which sum the `n = CHUNK + 6`
+/// per-sample terms in f32 (the feature-block route sums the whole batch
+/// in one product, after scaling each output gradient by `1 / n`): Higham's
+/// bound gives `(n + 1) u sum_i |g_i| / n`; we allow twice that plus
+/// `1e-30` for entries that are exactly zero.
 #[test]
 fn batch_gradient_is_mean_of_single_sample_gradients() {
     let (n, d, k) = (CHUNK + 6, 6, 4);
@@ -213,7 +223,7 @@ fn batch_gradient_is_mean_of_single_sample_gradients() {
         }
     }
     for (j, ((&a, &b), &s)) in g32.iter().zip(&mean32).zip(&abs32).enumerate() {
-        let tol = 2.0 * CHUNK as f64 * U32 * s + 1e-30;
+        let tol = 2.0 * (n + 1) as f64 * U32 * s + 1e-30;
         assert!(
             (f64::from(a) - b).abs() <= tol,
             "f32 parameter {j}: batch {a} vs mean {b} (tol {tol})"
@@ -222,14 +232,22 @@ fn batch_gradient_is_mean_of_single_sample_gradients() {
 }
 
 /// Loss and gradient are bit-identical under rayon pools of 1, 2 and 8
-/// threads (200 samples: several chunks, the last partial; 50,890 parameters, so
-/// the reduction is split over many blocks).
+/// threads, through both routes: 200 samples (feature blocks; the hidden
+/// width 200 makes two blocks, the last partial) and 300 (several chunks,
+/// the last partial; 159,010 parameters, so the reduction is split over
+/// many blocks).
 #[test]
 fn bit_identical_for_any_thread_count() {
-    let (n, d, k) = (200, 784, 10);
+    for n in [200, 300] {
+        bit_identical_for_any_thread_count_on(n);
+    }
+}
+
+fn bit_identical_for_any_thread_count_on(n: usize) {
+    let (d, k) = (784, 10);
     let (x, labels, t) = synthetic(n, d, k, 14);
     let (x32, t32) = (to_f32(&x), to_f32(&t));
-    let mlp = Network::parse("mlp:784-64-10,act=gelu").unwrap();
+    let mlp = Network::parse("mlp:784-200-10,act=gelu").unwrap();
     let params: Vec<f32> = mlp.init_params(Seed(6));
     let data = data(Loss::CrossEntropy, &x32, d, &labels, &t32, k);
     let batch: Vec<usize> = (0..n).rev().collect();
@@ -247,8 +265,54 @@ fn bit_identical_for_any_thread_count() {
         })
     };
     let one = run(1);
-    assert_eq!(one, run(2), "2 threads differ from 1");
-    assert_eq!(one, run(8), "8 threads differ from 1");
+    assert_eq!(one, run(2), "batch {n}: 2 threads differ from 1");
+    assert_eq!(one, run(8), "batch {n}: 8 threads differ from 1");
+}
+
+/// The two routes of an MLP compute the same mean loss and gradient: in
+/// f64, a batch of `2m` samples through chunks (`2m > MAX_BATCH`) against
+/// the average of its two halves through feature blocks (`m <= MAX_BATCH`).
+/// Both are exact up to the order of the sums (about `n eps` relative,
+/// 1e-13 here), so `1e-12 (1 + |g|)` holds, while any difference in what
+/// is computed (a missing block, a bias summed over the wrong axis, a
+/// wrong scaling) shows at the size of the gradient.
+#[test]
+fn feature_blocks_and_chunks_agree() {
+    let (m, d, k) = (MAX_BATCH / 2 + 20, 300, 10);
+    let n = 2 * m;
+    assert!(
+        n > MAX_BATCH && m <= MAX_BATCH,
+        "the halves must take the other route"
+    );
+    let (x, labels, t) = synthetic(n, d, k, 15);
+    let mlp = Network::parse("mlp:300-260-130-10,act=tanh").unwrap();
+    let params: Vec<f64> = mlp.init_params(Seed(8));
+    let data = data(Loss::CrossEntropy, &x, d, &labels, &t, k);
+    let batch: Vec<usize> = (0..n).collect();
+    let mut ws = Workspace::new(&mlp, n);
+    let mut whole = vec![0.0; mlp.dim()];
+    let loss = mlp
+        .loss_and_gradient(&params, &data, &batch, &mut ws, &mut whole)
+        .unwrap();
+    let (mut halves, mut half_loss) = (vec![0.0; mlp.dim()], 0.0);
+    let mut g = vec![0.0; mlp.dim()];
+    for half in batch.chunks(m) {
+        half_loss += 0.5
+            * mlp
+                .loss_and_gradient(&params, &data, half, &mut ws, &mut g)
+                .unwrap();
+        halves.iter_mut().zip(&g).for_each(|(h, v)| *h += 0.5 * v);
+    }
+    assert!(
+        (loss - half_loss).abs() <= 1e-12 * (1.0 + loss),
+        "{loss} vs {half_loss}"
+    );
+    for (j, (a, b)) in whole.iter().zip(&halves).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-12 * (1.0 + a.abs()),
+            "parameter {j}: {a} vs {b}"
+        );
+    }
 }
 
 /// Full-batch gradient steps on a tanh network with squared loss (smooth)

@@ -18,12 +18,15 @@ use super::scalar::Scalar;
 /// transposed.
 #[derive(Debug, Clone, Copy)]
 pub struct MatRef<'a, T> {
-    /// The stored elements, `rows * cols` of them, row by row.
+    /// The stored elements, row by row, row `r` starting at `r * stride`.
     pub data: &'a [T],
     /// Rows of the stored matrix.
     pub rows: usize,
     /// Columns of the stored matrix.
     pub cols: usize,
+    /// Elements from the start of one stored row to the next (at least
+    /// `cols`; more for a block of columns of a wider matrix).
+    pub stride: usize,
     /// Whether the product uses the transpose of the stored matrix.
     pub transposed: bool,
 }
@@ -35,6 +38,7 @@ impl<'a, T> MatRef<'a, T> {
             data,
             rows,
             cols,
+            stride: cols,
             transposed: false,
         }
     }
@@ -42,10 +46,22 @@ impl<'a, T> MatRef<'a, T> {
     /// The transpose of the stored matrix.
     pub fn t(data: &'a [T], rows: usize, cols: usize) -> Self {
         Self {
-            data,
-            rows,
-            cols,
             transposed: true,
+            ..Self::new(data, rows, cols)
+        }
+    }
+
+    /// The same matrix read as the first `cols` columns of a wider one whose
+    /// rows are `stride` elements apart (a block of columns in place).
+    pub fn with_stride(self, stride: usize) -> Self {
+        Self { stride, ..self }
+    }
+
+    /// Elements `data` must hold: up to the last entry of the last row.
+    fn span(&self) -> usize {
+        match self.rows {
+            0 => 0,
+            r => (r - 1) * self.stride + self.cols,
         }
     }
 
@@ -60,11 +76,11 @@ impl<'a, T> MatRef<'a, T> {
 
     /// (row stride, column stride) of the operand as it enters the product.
     fn strides(&self) -> (isize, isize) {
-        let cols = self.cols as isize;
+        let stride = self.stride as isize;
         if self.transposed {
-            (1, cols)
+            (1, stride)
         } else {
-            (cols, 1)
+            (stride, 1)
         }
     }
 }
@@ -96,8 +112,10 @@ pub fn matmul<T: Scalar>(
     let (m, k) = a.shape();
     let (kb, n) = b.shape();
     assert_eq!(k, kb, "matmul: inner dimensions differ");
-    assert!(a.data.len() >= a.rows * a.cols, "matmul: a is too short");
-    assert!(b.data.len() >= b.rows * b.cols, "matmul: b is too short");
+    assert!(a.stride >= a.cols, "matmul: a's rows overlap");
+    assert!(b.stride >= b.cols, "matmul: b's rows overlap");
+    assert!(a.data.len() >= a.span(), "matmul: a is too short");
+    assert!(b.data.len() >= b.span(), "matmul: b is too short");
     assert!(c.len() >= m * n, "matmul: c is too short");
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
@@ -107,8 +125,8 @@ pub fn matmul<T: Scalar>(
     };
     let read_c = beta.to_f64() != 0.0;
     // SAFETY: the asserts above keep every index the strides reach inside
-    // the three slices (a: (m-1)*rs + (k-1)*cs < rows*cols, likewise b and
-    // c); `c` is borrowed mutably, so it aliases neither input; `T` is f32
+    // the three slices (a: (rows-1)*stride + cols - 1 < len, likewise b;
+    // c: (m-1)*n + n - 1 < len); `c` is borrowed mutably, so it aliases neither input; `T` is f32
     // or f64 (the only `Scalar`s), which `gemm::gemm` supports. The crate
     // computes dst <- alpha_gemm * dst + beta_gemm * lhs * rhs, hence the
     // swapped names.
@@ -175,5 +193,38 @@ mod tests {
                 "transposes ({ta}, {tb})"
             );
         }
+    }
+
+    /// A block of columns read in place (`with_stride`) gives the product
+    /// of the same block copied out, used as itself and transposed.
+    #[test]
+    fn column_block_in_place_matches_its_copy() {
+        let (rows, wide, first, cols) = (4, 9, 2, 5);
+        let a: Vec<f64> = (0..rows * wide).map(|i| (i % 7) as f64 - 3.0).collect();
+        let block: Vec<f64> = (0..rows)
+            .flat_map(|r| a[r * wide + first..r * wide + first + cols].to_vec())
+            .collect();
+        let x: Vec<f64> = (0..rows * cols).map(|i| (i % 5) as f64 - 2.0).collect();
+        let in_place = MatRef::new(&a[first..], rows, cols).with_stride(wide);
+        let copied = MatRef::new(&block, rows, cols);
+        let in_place_t = MatRef::t(&a[first..], rows, cols).with_stride(wide);
+        let copied_t = MatRef::t(&block, rows, cols);
+        let product = |m: MatRef<'_, f64>, other: MatRef<'_, f64>, len: usize| {
+            let mut c = vec![0.0; len];
+            matmul(m, other, &mut c, 1.0, 0.0, Threads::One);
+            c
+        };
+        // block^T (cols x rows) times x (rows x cols), and block (rows x
+        // cols) times x^T (cols x rows).
+        let xm = MatRef::new(&x, rows, cols);
+        let xt = MatRef::t(&x, rows, cols);
+        assert_eq!(
+            product(in_place_t, xm, cols * cols),
+            product(copied_t, xm, cols * cols)
+        );
+        assert_eq!(
+            product(in_place, xt, rows * rows),
+            product(copied, xt, rows * rows)
+        );
     }
 }

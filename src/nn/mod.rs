@@ -21,6 +21,7 @@ pub mod any_layer;
 pub mod conv;
 pub mod data;
 pub mod dense;
+pub mod dense_stack;
 pub mod gemm;
 pub mod hvp;
 pub mod im2col;

@@ -2,16 +2,26 @@
 //!
 //! The network is the architecture only; its parameters are one flat slice
 //! (each layer's parameters in turn, at [`Network::param_range`]), the form
-//! the optimizers of [`crate::optim`] work on. A batch is cut into chunks of
-//! [`CHUNK`] samples, each chunk's forward and backward pass runs as its own
-//! rayon task with single-threaded GEMMs, and the chunk results are reduced
-//! in chunk order:
+//! the optimizers of [`crate::optim`] work on.
 //!
-//! - the loss: chunk sums of per-sample losses (each computed in `f64` from
-//!   the outputs) added in chunk order in `f64`;
-//! - the gradient: each chunk's gradient of its summed loss (in `T`, from the
-//!   GEMMs) added in chunk order into `f64` accumulators, then divided by the
-//!   batch size and rounded to `T` once.
+//! The loss and gradient of a batch take one of two routes, each
+//! bit-identical for any thread count:
+//!
+//! - a stack of dense layers and activations (an MLP) at a batch of at most
+//!   [`dense_stack::MAX_BATCH`] samples runs layer by layer with every
+//!   product split over fixed blocks of features ([`dense_stack`]: no
+//!   reduction, which is what a training step of an MLP spends most of its
+//!   time outside the products on);
+//! - every other network or batch is cut into chunks of [`CHUNK`] samples,
+//!   each chunk's forward and backward pass runs as its own rayon task with
+//!   single-threaded GEMMs, and the chunk results are reduced in chunk
+//!   order:
+//!
+//!   - the loss: chunk sums of per-sample losses (each computed in `f64`
+//!     from the outputs) added in chunk order in `f64`;
+//!   - the gradient: each chunk's gradient of its summed loss (in `T`, from
+//!     the GEMMs) added in chunk order into `f64` accumulators, then divided
+//!     by the batch size and rounded to `T` once.
 //!
 //! `f64` rather than a fixed-order `f32` tree because it is as deterministic
 //! (the order is fixed by chunk index, never by thread), costs one pass over
@@ -33,6 +43,7 @@ use super::activation::Activation;
 use super::any_layer::AnyLayer;
 use super::data::{Data, Targets};
 use super::dense::Dense;
+use super::dense_stack;
 use super::init::Init;
 use super::layer::Layer;
 use super::loss::Loss;
@@ -206,6 +217,10 @@ impl Network {
         self.check(params, data, batch)?;
         if let Some(g) = &grad {
             ensure_dim("gradient buffer", self.dim(), g.len())?;
+        }
+        if batch.len() <= dense_stack::MAX_BATCH && dense_stack::fits(self) {
+            let stack = ws.stack(self, batch.len());
+            return Ok(dense_stack::run(self, params, data, batch, stack, grad));
         }
         ws.reserve(self, batch.len());
         let chunks = &mut ws.chunks[..batch.len().div_ceil(CHUNK)];

@@ -4,9 +4,12 @@
 //! buffers (gathered inputs, every layer's outputs and output gradients,
 //! every layer's scratch and a full-length gradient), so chunks run as
 //! independent rayon tasks and their gradients can be reduced in chunk
-//! order afterwards.
+//! order afterwards. The feature-block route of an MLP
+//! ([`crate::nn::dense_stack`]) keeps its own buffers here, made on first
+//! use.
 
 use super::any_layer::AnyLayer;
+use super::dense_stack::StackBuffers;
 use super::layer::Layer;
 use super::network::Network;
 use super::scalar::Scalar;
@@ -18,7 +21,8 @@ use super::scalar::Scalar;
 /// gradient GEMMs sum over 64 rows instead of 32, and half as many chunk
 /// gradients are reduced; on the MLP 784-512-256-10 at batch 128 one
 /// training step took 42% less CPU time than with 32 (measured on one
-/// thread, 300 steps).
+/// thread, 300 steps, before such batches of an MLP took the feature-block
+/// route of [`crate::nn::dense_stack`]).
 pub const CHUNK: usize = 64;
 
 /// Buffers of one chunk (of [`CHUNK`] samples, or of
@@ -70,6 +74,8 @@ pub struct Workspace<T> {
     /// empty for a network of dense layers), used by
     /// [`Network::per_sample_gradient_norms`].
     pub(crate) blocks: Vec<Vec<T>>,
+    /// The buffers of [`crate::nn::dense_stack`] (made on its first use).
+    pub(crate) stack: Option<StackBuffers<T>>,
 }
 
 impl<T: Scalar> Workspace<T> {
@@ -79,6 +85,7 @@ impl<T: Scalar> Workspace<T> {
             layout: layout(net).collect(),
             chunks: Vec::new(),
             blocks: Vec::new(),
+            stack: None,
         };
         ws.reserve(net, batch);
         ws
@@ -106,6 +113,22 @@ impl<T: Scalar> Workspace<T> {
             self.chunks.push(ChunkBuffers::new(net, CHUNK));
             self.blocks.push(vec![T::ZERO; CHUNK * block]);
         }
+    }
+}
+
+impl<T: Scalar> Workspace<T> {
+    /// The buffers of [`crate::nn::dense_stack`] for a batch of `batch` samples (made
+    /// or grown here; the caller has checked that `net` fits that route and
+    /// the batch is at most [`crate::nn::dense_stack::MAX_BATCH`]).
+    pub(crate) fn stack(&mut self, net: &Network, batch: usize) -> &mut StackBuffers<T> {
+        assert!(
+            self.layout.iter().copied().eq(layout(net)),
+            "workspace was made for another network"
+        );
+        if !self.stack.as_ref().is_some_and(|s| s.holds(batch)) {
+            self.stack = Some(StackBuffers::new(net, batch));
+        }
+        self.stack.as_mut().expect("made just above")
     }
 }
 

@@ -29,9 +29,10 @@
 //! the activations stay in cache. Larger batches take the general route,
 //! which adds chunk gradients in `f64`.
 //!
-//! On W2a this route ran 1.11 to 1.17 times as many samples per second as
-//! the general one (medians of two sets of 8 alternating runs in one
-//! process, 2 threads; see the README's W2 notes).
+//! On W2a (`perturbo bench w2a`, 2 threads) this route trained 1.11 times
+//! as many samples per second as the chunk route, the median of 10
+//! alternating runs of the two builds (1.04 to 1.30); see the README's W2
+//! notes.
 
 use rayon::prelude::*;
 
@@ -47,7 +48,10 @@ use super::scalar::Scalar;
 /// Output (or input) features per task. 128: on W2a's layers this makes
 /// four blocks of the 512-wide layer and two of the 256-wide one, enough
 /// tasks to balance two cores, with products large enough to run the GEMM
-/// kernel at speed (blocks of 64 and 256 were slower in the prototype).
+/// kernel at speed. In a prototype of this route (W2a's step, 8
+/// alternating runs against the chunk route in one process), blocks of 64
+/// and 256 gave medians of 1.10 and 1.08 times the chunk route's samples
+/// per second, against 1.17 for 128.
 pub const BLOCK: usize = 128;
 
 /// The largest batch this route takes (see the module documentation).

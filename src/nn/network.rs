@@ -218,7 +218,7 @@ impl Network {
         if let Some(g) = &grad {
             ensure_dim("gradient buffer", self.dim(), g.len())?;
         }
-        if batch.len() <= dense_stack::MAX_BATCH && dense_stack::fits(self) {
+        if dense_stack::takes(self, batch.len()) {
             let stack = ws.stack(self, batch.len());
             return Ok(dense_stack::run(self, params, data, batch, stack, grad));
         }

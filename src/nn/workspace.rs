@@ -5,11 +5,10 @@
 //! every layer's scratch and a full-length gradient), so chunks run as
 //! independent rayon tasks and their gradients can be reduced in chunk
 //! order afterwards. The feature-block route of an MLP
-//! ([`crate::nn::dense_stack`]) keeps its own buffers here, made on first
-//! use.
+//! ([`crate::nn::dense_stack`]) keeps its own buffers here.
 
 use super::any_layer::AnyLayer;
-use super::dense_stack::StackBuffers;
+use super::dense_stack::{self, StackBuffers};
 use super::layer::Layer;
 use super::network::Network;
 use super::scalar::Scalar;
@@ -74,12 +73,14 @@ pub struct Workspace<T> {
     /// empty for a network of dense layers), used by
     /// [`Network::per_sample_gradient_norms`].
     pub(crate) blocks: Vec<Vec<T>>,
-    /// The buffers of [`crate::nn::dense_stack`] (made on its first use).
+    /// The buffers of [`dense_stack`] (made on its first use).
     pub(crate) stack: Option<StackBuffers<T>>,
 }
 
 impl<T: Scalar> Workspace<T> {
-    /// Buffers for `net` and batches of up to `batch` samples.
+    /// Buffers for `net` and batches of up to `batch` samples: those of the
+    /// route such a batch's loss and gradient take (the other route's are
+    /// made on first use).
     pub fn new(net: &Network, batch: usize) -> Self {
         let mut ws = Self {
             layout: layout(net).collect(),
@@ -87,20 +88,17 @@ impl<T: Scalar> Workspace<T> {
             blocks: Vec::new(),
             stack: None,
         };
-        ws.reserve(net, batch);
+        if dense_stack::takes(net, batch) {
+            ws.stack(net, batch);
+        } else {
+            ws.reserve(net, batch);
+        }
         ws
     }
 
-    /// Makes room for a batch of `batch` samples.
-    ///
-    /// # Panics
-    /// If the workspace was made for a network of another layout (a bug of
-    /// the caller).
+    /// Makes room for a batch of `batch` samples on the chunk route.
     pub(crate) fn reserve(&mut self, net: &Network, batch: usize) {
-        assert!(
-            self.layout.iter().copied().eq(layout(net)),
-            "workspace was made for another network"
-        );
+        self.check_layout(net);
         let need = batch.div_ceil(CHUNK);
         let block = net
             .layers()
@@ -114,27 +112,34 @@ impl<T: Scalar> Workspace<T> {
             self.blocks.push(vec![T::ZERO; CHUNK * block]);
         }
     }
-}
 
-impl<T: Scalar> Workspace<T> {
-    /// The buffers of [`crate::nn::dense_stack`] for a batch of `batch` samples (made
-    /// or grown here; the caller has checked that `net` fits that route and
-    /// the batch is at most [`crate::nn::dense_stack::MAX_BATCH`]).
+    /// The buffers of [`dense_stack`] for a batch of `batch` samples (made
+    /// or grown here; the caller has checked that the batch
+    /// [`dense_stack::takes`] that route).
     pub(crate) fn stack(&mut self, net: &Network, batch: usize) -> &mut StackBuffers<T> {
-        assert!(
-            self.layout.iter().copied().eq(layout(net)),
-            "workspace was made for another network"
-        );
+        self.check_layout(net);
         if !self.stack.as_ref().is_some_and(|s| s.holds(batch)) {
             self.stack = Some(StackBuffers::new(net, batch));
         }
         self.stack.as_mut().expect("made just above")
     }
+
+    /// Checks that the workspace was made for `net`'s layout.
+    ///
+    /// # Panics
+    /// If it was made for a network of another layout (a bug of the
+    /// caller).
+    fn check_layout(&self, net: &Network) {
+        assert!(
+            self.layout.iter().copied().eq(layout(net)),
+            "workspace was made for another network"
+        );
+    }
 }
 
 /// What the buffers depend on: every layer's widths, parameter and scratch
-/// lengths (an iterator, so the check in [`Workspace::reserve`] allocates
-/// nothing).
+/// lengths (an iterator, so the check in [`Workspace::check_layout`]
+/// allocates nothing).
 fn layout(net: &Network) -> impl Iterator<Item = usize> + '_ {
     net.layers().iter().flat_map(|l| {
         [

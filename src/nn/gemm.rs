@@ -126,10 +126,11 @@ pub fn matmul<T: Scalar>(
     let read_c = beta.to_f64() != 0.0;
     // SAFETY: the asserts above keep every index the strides reach inside
     // the three slices (a: (rows-1)*stride + cols - 1 < len, likewise b;
-    // c: (m-1)*n + n - 1 < len); `c` is borrowed mutably, so it aliases neither input; `T` is f32
-    // or f64 (the only `Scalar`s), which `gemm::gemm` supports. The crate
-    // computes dst <- alpha_gemm * dst + beta_gemm * lhs * rhs, hence the
-    // swapped names.
+    // c: (m-1)*n + n - 1 < len); `c` is borrowed mutably, so it aliases
+    // neither input; `T` is f32 or f64 (the only `Scalar`s), which
+    // `gemm::gemm` supports. The crate computes
+    // dst <- alpha_gemm * dst + beta_gemm * lhs * rhs, hence the swapped
+    // names.
     unsafe {
         gemm::gemm(
             m,

@@ -62,8 +62,8 @@ impl<T: Scalar> ChunkBuffers<T> {
 
 /// Reusable buffers for one network: create once, pass to every step.
 ///
-/// It grows (allocates) only when a batch has more chunks than any batch
-/// before; steps at a fixed batch size allocate nothing.
+/// It grows (allocates) only when a batch needs more room on its route
+/// than any batch before; steps at a fixed batch size allocate nothing.
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
     layout: Vec<usize>,
@@ -73,7 +73,7 @@ pub struct Workspace<T> {
     /// empty for a network of dense layers), used by
     /// [`Network::per_sample_gradient_norms`].
     pub(crate) blocks: Vec<Vec<T>>,
-    /// The buffers of [`dense_stack`] (made on its first use).
+    /// The buffers of [`dense_stack`], once a batch has taken that route.
     pub(crate) stack: Option<StackBuffers<T>>,
 }
 

@@ -95,6 +95,14 @@ impl<'a, T: Scalar> Data<'a, T> {
         &self.inputs[i * self.input_dim..(i + 1) * self.input_dim]
     }
 
+    /// Copies the inputs of the samples `idx`, in order, into the first
+    /// rows of `out` (row-major, [`Data::input_dim`] values per row).
+    pub fn gather(&self, idx: &[usize], out: &mut [T]) {
+        for (row, &i) in out.chunks_exact_mut(self.input_dim).zip(idx) {
+            row.copy_from_slice(self.input(i));
+        }
+    }
+
     /// The targets.
     pub fn targets(&self) -> Targets<'a, T> {
         self.targets

@@ -178,10 +178,7 @@ fn forward<T: Scalar>(
     bufs: &mut StackBuffers<T>,
 ) {
     let rows = batch.len();
-    let width_in = net.input_len();
-    for (row, &i) in bufs.x.chunks_exact_mut(width_in).zip(batch) {
-        row.copy_from_slice(data.input(i));
-    }
+    data.gather(batch, &mut bufs.x);
     for (l, layer) in net.layers().iter().enumerate() {
         let (before, rest) = bufs.yt.split_at_mut(l);
         let out = &mut rest[0][..rows * layer.output_len()];

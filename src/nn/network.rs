@@ -262,10 +262,7 @@ impl Network {
             scratch,
             ..
         } = buf;
-        let width_in = self.input_len();
-        for (row, &i) in x.chunks_exact_mut(width_in).zip(idx) {
-            row.copy_from_slice(data.input(i));
-        }
+        data.gather(idx, x);
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = ys.split_at_mut(l);
             let input: &[T] = if l == 0 { x } else { &before[l - 1] };
